@@ -1,0 +1,51 @@
+// C shims for the Linux calls and structures Swift's Glibc module does not expose.
+// Only declarations and layout-stable copies of glibc ABI structures live here.
+#ifndef CMUT_LINUX_H
+#define CMUT_LINUX_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/un.h>
+#include <poll.h>
+#include <signal.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/neighbour.h>
+
+// Same layout as glibc's struct mmsghdr, which Swift cannot see (it needs _GNU_SOURCE).
+typedef struct {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+} cmut_mmsghdr;
+
+int cmut_sendmmsg(int fd, cmut_mmsghdr *msgs, unsigned int count, int flags);
+int cmut_recvmmsg(int fd, cmut_mmsghdr *msgs, unsigned int count, int flags, struct timespec *timeout);
+
+// Peer credentials of a Unix socket (struct ucred also needs _GNU_SOURCE).
+int cmut_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
+// Interface hardware address by name (SIOCGIFHWADDR); 0 or -1 with errno.
+int cmut_interface_hwaddr(int fd, const char *name, uint8_t out[6]);
+// Interface IPv4 address by name (SIOCGIFADDR), network byte order; 0 or -1 with errno.
+int cmut_interface_ipv4(int fd, const char *name, uint32_t *out);
+
+// Blocks SIGINT, SIGTERM, SIGHUP and SIGPIPE-ignore for the process and returns a signalfd for
+// the three; -1 with errno.
+int cmut_signalfd_for_daemon(void);
+
+// Netlink message walking (the kernel macros are not importable into Swift).
+static inline int cmut_nlmsg_ok(const struct nlmsghdr *h, int len) { return NLMSG_OK(h, len); }
+static inline const struct nlmsghdr *cmut_nlmsg_next(const struct nlmsghdr *h, int *len) { return NLMSG_NEXT(h, *len); }
+static inline const void *cmut_nlmsg_data(const struct nlmsghdr *h) { return NLMSG_DATA(h); }
+
+#endif

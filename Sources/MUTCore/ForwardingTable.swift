@@ -1,0 +1,151 @@
+/// A LAN interface mutd serves.
+public struct InterfaceInfo: Hashable, Sendable {
+    public var name: String
+    public var index: Int32
+    public var mac: MACAddress
+
+    public init(name: String, index: Int32, mac: MACAddress) {
+        self.name = name
+        self.index = index
+        self.mac = mac
+    }
+}
+
+public struct RouteKey: Hashable, Sendable {
+    public var interfaceIndex: Int32
+    public var group: IPv4Address
+    public init(interfaceIndex: Int32, group: IPv4Address) {
+        self.interfaceIndex = interfaceIndex
+        self.group = group
+    }
+}
+
+/// One member of a group route as the data plane sees it.
+public struct RouteMember: Sendable {
+    public let host: IPv4Address
+    public let mac: MACAddress?
+    public let filter: SourceFilter
+    public let counters: MemberCounters
+}
+
+/// What the data plane does with one queued packet.
+public enum Verdict: Equatable, Sendable {
+    /// Send one copy to each member whose filter admits the source (possibly none), DROP the original.
+    case translate
+    /// ACCEPT the original unchanged and send no copies.
+    case pass(PassReason)
+}
+
+/// Everything the data plane needs for one (interface, group). Immutable.
+public final class GroupRoute: @unchecked Sendable {
+    public let interface: InterfaceInfo
+    public let group: IPv4Address
+    public let members: [RouteMember]
+    public let overLimit: Bool
+    public let counters: GroupCounters
+    /// 14-byte Ethernet headers, one per member in `members` order (zeroes where the MAC is
+    /// unknown), in memory that lives as long as this route, so that iovecs can point at it.
+    public let headers: UnsafeMutableRawPointer
+
+    init(interface: InterfaceInfo, group: IPv4Address, members: [RouteMember], overLimit: Bool, counters: GroupCounters) {
+        self.interface = interface
+        self.group = group
+        self.members = members
+        self.overLimit = overLimit
+        self.counters = counters
+        headers = UnsafeMutableRawPointer.allocate(byteCount: max(1, members.count) * Ethernet.headerLength, alignment: 8)
+        headers.initializeMemory(as: UInt8.self, repeating: 0, count: max(1, members.count) * Ethernet.headerLength)
+        for (i, member) in members.enumerated() {
+            if let mac = member.mac {
+                Ethernet.writeHeader(to: headers + i * Ethernet.headerLength, destination: mac, source: interface.mac)
+            }
+        }
+    }
+
+    deinit { headers.deallocate() }
+
+    /// The verdict policy of design.md for a packet from `source`: copies + DROP only when every
+    /// member that wants this source has a known unicast MAC and the group is within max-clients.
+    @inline(__always)
+    public func verdict(source: IPv4Address) -> Verdict {
+        if overLimit { return .pass(.overLimit) }
+        for member in members where member.mac == nil {
+            if member.filter.admits(source) { return .pass(.unknownMAC) }
+        }
+        return .translate
+    }
+
+    public func header(at index: Int) -> UnsafeRawPointer {
+        UnsafeRawPointer(headers + index * Ethernet.headerLength)
+    }
+}
+
+/// An immutable snapshot of who gets copies of what: built by the control plane, read by the
+/// data plane without locks, replaced as a whole when anything changes (read-copy-update).
+public final class ForwardingTable: Sendable {
+    public let enabled: Bool
+    public let routes: [RouteKey: GroupRoute]
+    public let interfaces: [InterfaceInfo]
+
+    public init(enabled: Bool, interfaces: [InterfaceInfo], routes: [RouteKey: GroupRoute]) {
+        self.enabled = enabled
+        self.interfaces = interfaces
+        self.routes = routes
+    }
+
+    public static func empty(enabled: Bool = true) -> ForwardingTable {
+        ForwardingTable(enabled: enabled, interfaces: [], routes: [:])
+    }
+
+    /// The decision for one packet leaving `interfaceIndex`; the route is returned for its copies
+    /// and counters (nil when no member is known there).
+    @inline(__always)
+    public func decide(interfaceIndex: Int32, packet: IPv4Summary) -> (Verdict, GroupRoute?) {
+        guard let route = routes[RouteKey(interfaceIndex: interfaceIndex, group: packet.destination)] else {
+            return (enabled ? .pass(.noMembers) : .pass(.disabled), nil)
+        }
+        guard enabled else { return (.pass(.disabled), route) }
+        return (route.verdict(source: packet.source), route)
+    }
+
+    /// Builds the next snapshot from the control plane's memberships. Counters of routes and
+    /// members that already existed in `previous` are carried over.
+    public static func build(
+        enabled: Bool, maxClients: Int?, interfaces: [InterfaceInfo], memberships: [Membership],
+        previous: ForwardingTable?
+    ) -> ForwardingTable {
+        let byName = Dictionary(interfaces.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var grouped: [RouteKey: [Membership]] = [:]
+        for membership in memberships {
+            guard let interface = byName[membership.interface] else { continue }
+            grouped[RouteKey(interfaceIndex: interface.index, group: membership.group), default: []].append(membership)
+        }
+        var routes: [RouteKey: GroupRoute] = [:]
+        for (key, list) in grouped {
+            let interface = byName[list[0].interface]!
+            let old = previous?.routes[key]
+            // One member per host: a static entry and an IGMP entry for the same host merge,
+            // the union of what they admit (static admits all).
+            var byHost: [IPv4Address: Membership] = [:]
+            for m in list {
+                if var existing = byHost[m.host] {
+                    if existing.mac == nil { existing.mac = m.mac }
+                    if m.origin == .staticEntry || existing.origin == .staticEntry { existing.filter = .anySource }
+                    byHost[m.host] = existing
+                } else {
+                    byHost[m.host] = m
+                }
+            }
+            let members = byHost.values.sorted { $0.host < $1.host }.map { m in
+                RouteMember(
+                    host: m.host, mac: m.mac.flatMap { $0.isUnicast ? $0 : nil }, filter: m.filter,
+                    counters: old?.members.first(where: { $0.host == m.host })?.counters ?? MemberCounters())
+            }
+            let overLimit = maxClients.map { members.count > $0 } ?? false
+            routes[key] = GroupRoute(
+                interface: interface, group: key.group, members: members, overLimit: overLimit,
+                counters: old?.counters ?? GroupCounters())
+        }
+        return ForwardingTable(enabled: enabled, interfaces: interfaces, routes: routes)
+    }
+}

@@ -1,0 +1,110 @@
+/// Which sources a member wants from a group (RFC 3376 filter mode and source list).
+/// An IGMPv1/v2 member and a static subscriber want every source: `.exclude([])`.
+public enum SourceFilter: Hashable, Sendable {
+    case include([IPv4Address])
+    case exclude([IPv4Address])
+
+    public static let anySource = SourceFilter.exclude([])
+
+    public func admits(_ source: IPv4Address) -> Bool {
+        switch self {
+        case .include(let sources): return sources.contains(source)
+        case .exclude(let sources): return !sources.contains(source)
+        }
+    }
+}
+
+/// How a member came to be in the table.
+public enum MembershipOrigin: Hashable, Sendable {
+    case staticEntry
+    /// Learned from IGMP: the host's compatibility version and when the membership expires
+    /// (seconds on the daemon's monotonic clock).
+    case igmp(version: Int, expiresAt: Double)
+
+    public var via: String {
+        switch self {
+        case .staticEntry: return "static"
+        case .igmp: return "igmp"
+        }
+    }
+}
+
+/// One host's wish to receive one group on one interface, as the control plane knows it.
+public struct Membership: Hashable, Sendable {
+    public var interface: String
+    public var group: IPv4Address
+    public var host: IPv4Address
+    /// The host's MAC when known (from its own IGMP frames or the neighbour table).
+    public var mac: MACAddress?
+    public var filter: SourceFilter
+    public var origin: MembershipOrigin
+
+    public init(interface: String, group: IPv4Address, host: IPv4Address, mac: MACAddress? = nil,
+                filter: SourceFilter = .anySource, origin: MembershipOrigin = .staticEntry) {
+        self.interface = interface
+        self.group = group
+        self.host = host
+        self.mac = mac
+        self.filter = filter
+        self.origin = origin
+    }
+}
+
+/// A `--static GROUP,CLIENT_IP[,IFACE]` argument.
+public struct StaticSubscriber: Hashable, Sendable, CustomStringConvertible {
+    public var group: IPv4Address
+    public var client: IPv4Address
+    public var interface: String?
+
+    public init(group: IPv4Address, client: IPv4Address, interface: String? = nil) {
+        self.group = group
+        self.client = client
+        self.interface = interface
+    }
+
+    /// Parses "GROUP,CLIENT_IP[,IFACE]"; the error names the part that is wrong.
+    public init(parsing text: String) throws(ConfigError) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 || parts.count == 3 else {
+            throw .invalid("static subscriber '\(text)': expected GROUP,CLIENT_IP[,IFACE]")
+        }
+        guard let group = IPv4Address(parts[0]), group.isMulticast else {
+            throw .invalid("static subscriber '\(text)': '\(parts[0])' is not an IPv4 multicast group")
+        }
+        guard !group.isLinkLocalMulticast else {
+            throw .invalid("static subscriber '\(text)': \(group) is link-local (224.0.0.0/24) and never translated")
+        }
+        guard let client = IPv4Address(parts[1]), !client.isMulticast, client.value != 0, client.value != .max else {
+            throw .invalid("static subscriber '\(text)': '\(parts[1])' is not a unicast IPv4 address")
+        }
+        var interface: String?
+        if parts.count == 3 {
+            guard InterfaceName.isValid(parts[2]) else {
+                throw .invalid("static subscriber '\(text)': '\(parts[2])' is not a valid interface name")
+            }
+            interface = parts[2]
+        }
+        self.init(group: group, client: client, interface: interface)
+    }
+
+    public var description: String {
+        "\(group),\(client)" + (interface.map { ",\($0)" } ?? "")
+    }
+}
+
+public enum InterfaceName {
+    /// Linux rules: 1 to 15 bytes, no '/', ':' or whitespace, not "." or "..".
+    public static func isValid(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...15).contains(bytes.count), name != ".", name != ".." else { return false }
+        return !bytes.contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") || $0 <= 0x20 || $0 >= 0x7F }
+    }
+}
+
+/// A configuration or argument the daemon cannot accept; the message is one line for the user.
+public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalid(String)
+    public var description: String {
+        switch self { case .invalid(let message): return message }
+    }
+}
