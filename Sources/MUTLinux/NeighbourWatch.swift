@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CMutLinux
+import MUTCore
+
+/// An rtnetlink socket subscribed to IPv4 neighbour events: reads the kernel's neighbour table
+/// (where client MACs come from) and asks the kernel to resolve addresses it does not know yet.
+/// Non-blocking; the daemon's poll loop calls `readEvents` when `fd` is readable.
+public final class NeighbourWatch {
+    public let fd: Int32
+    private var sequence: UInt32 = 1
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+
+    public init() throws(SystemError) {
+        fd = try Syscall.socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue), NETLINK_ROUTE)
+        var address = sockaddr_nl()
+        address.nl_family = UInt16(AF_NETLINK)
+        address.nl_groups = UInt32(RTMGRP_NEIGH)
+        let socketFD = fd
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
+            }
+        }
+        if result < 0 {
+            let error = SystemError("bind(NETLINK_ROUTE)", errno: errno)
+            Syscall.close(socketFD)
+            throw error
+        }
+        try? Syscall.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, Int32(1 << 20))
+    }
+
+    deinit {
+        Syscall.close(fd)
+        buffer.deallocate()
+    }
+
+    /// Asks for a dump of the IPv4 neighbour table; the entries arrive through `readEvents`.
+    public func requestDump() throws(SystemError) {
+        var ndmsg = [UInt8](repeating: 0, count: 12)
+        ndmsg[0] = UInt8(AF_INET)
+        try sendRequest(type: Netlink.getNeighbour, flags: UInt16(NLM_F_REQUEST | NLM_F_DUMP), payload: ndmsg)
+    }
+
+    /// Makes the kernel resolve `address` on `interfaceIndex` (RTM_NEWNEIGH with NTF_USE, as
+    /// `ip neigh replace ADDR dev IF use` does): an ARP request goes out, and the answer arrives
+    /// as a neighbour event. Nothing is sent to the client but ARP.
+    public func requestResolution(of address: IPv4Address, interfaceIndex: Int32) throws(SystemError) {
+        var payload = [UInt8](repeating: 0, count: 12)
+        payload[0] = UInt8(AF_INET)
+        withUnsafeBytes(of: interfaceIndex) { payload.replaceSubrange(4..<8, with: $0) }
+        withUnsafeBytes(of: UInt16(NUD_PERMANENT)) { payload.replaceSubrange(8..<10, with: $0) }
+        payload[10] = UInt8(NTF_USE)
+        // NDA_DST attribute: length 8, type 1, the address in network order.
+        withUnsafeBytes(of: UInt16(8)) { payload.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt16(NDA_DST)) { payload.append(contentsOf: $0) }
+        withUnsafeBytes(of: address.value.bigEndian) { payload.append(contentsOf: $0) }
+        try sendRequest(type: Netlink.newNeighbour,
+                        flags: UInt16(NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE), payload: payload)
+    }
+
+    private func sendRequest(type: UInt16, flags: UInt16, payload: [UInt8]) throws(SystemError) {
+        var message: [UInt8] = []
+        withUnsafeBytes(of: UInt32(Netlink.headerLength + payload.count)) { message.append(contentsOf: $0) }
+        withUnsafeBytes(of: type) { message.append(contentsOf: $0) }
+        withUnsafeBytes(of: flags) { message.append(contentsOf: $0) }
+        withUnsafeBytes(of: sequence) { message.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(0)) { message.append(contentsOf: $0) }
+        message.append(contentsOf: payload)
+        sequence &+= 1
+        let socketFD = fd
+        let result: Result<Int, SystemError> = message.withUnsafeBytes { bytes in
+            Result { () throws(SystemError) -> Int in try Syscall.send(socketFD, bytes) }
+        }
+        _ = try result.get()
+    }
+
+    /// Reads every pending datagram and returns the IPv4 neighbour events in them.
+    public func readEvents() throws(SystemError) -> [NeighbourEvent] {
+        var events: [NeighbourEvent] = []
+        for _ in 0..<64 {
+            guard let count = try Syscall.recv(fd, buffer), count > 0 else { break }
+            for message in Netlink.messages(in: UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
+                if let event = NeighbourEvent.parse(message) { events.append(event) }
+            }
+        }
+        return events
+    }
+}

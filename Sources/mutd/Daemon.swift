@@ -1,0 +1,223 @@
+import MUTCore
+import MUTLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why mutd cannot start: printed as one line, exit status 1.
+struct StartError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct NeighbourKey: Hashable {
+    var interfaceIndex: Int32
+    var address: IPv4Address
+}
+
+/// The control plane: owns the configuration, the neighbour cache and the memberships, builds
+/// table snapshots and publishes them to the data-plane threads. Runs on the main thread's
+/// poll loop; it is the only writer of everything here.
+final class Daemon {
+    private var config: DaemonConfig
+    private let log: Log
+    private let interfaces: [InterfaceInfo]
+    private let counters = DataPlaneCounters()
+    private let table: TableCell
+    private let stopFlag = StopFlag()
+    private var dataPlanes: [DataPlane] = []
+    private var threads: [DaemonThread] = []
+    private let neighbours: NeighbourWatch
+    private let signals: Int32
+    private let startedAt = Syscall.monotonicSeconds()
+
+    /// MACs the kernel's neighbour table gave us, by (interface, address).
+    private var neighbourMACs: [NeighbourKey: MACAddress] = [:]
+    /// Static members still without a MAC: when to ask the kernel again, and how often we have.
+    private var pendingResolution: [NeighbourKey: (attempts: Int, nextAt: Double)] = [:]
+    /// Members whose missing MAC was already logged (once per member until it resolves).
+    private var reportedUnresolved: Set<NeighbourKey> = []
+    private var lastMemberships: [Membership] = []
+
+    init(config: DaemonConfig, log: Log) throws(StartError) {
+        self.config = config
+        self.log = log
+        // Interfaces first: the most common mistake gets the first, plainest error.
+        var infos: [InterfaceInfo] = []
+        let probe: Int32
+        do { probe = try Syscall.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0) } catch {
+            throw StartError("cannot open a socket: \(error)")
+        }
+        defer { Syscall.close(probe) }
+        for name in config.interfaces {
+            let index: Int32
+            do { index = try Syscall.interfaceIndex(name) } catch {
+                throw StartError("no such interface: \(name)")
+            }
+            let mac: MACAddress
+            do { mac = MACAddress(bytes: try Syscall.interfaceMAC(name, using: probe)) } catch {
+                throw StartError("interface \(name): cannot read its MAC address: \(error.message)")
+            }
+            guard mac.isUnicast else { throw StartError("interface \(name) has no Ethernet address (is it an Ethernet or Wi-Fi interface?)") }
+            infos.append(InterfaceInfo(name: name, index: index, mac: mac))
+        }
+        interfaces = infos
+        table = TableCell(ForwardingTable.build(enabled: config.enabled, maxClients: config.maxClients,
+                                                interfaces: infos, memberships: [], previous: nil))
+        do { signals = try Syscall.signalFileDescriptor() } catch {
+            throw StartError("cannot set up signal handling: \(error)")
+        }
+        do { neighbours = try NeighbourWatch() } catch {
+            throw StartError("cannot open rtnetlink: \(error)")
+        }
+        for queueNumber in config.queues {
+            var senders: [PacketSender] = []
+            for info in infos {
+                do { senders.append(try PacketSender(interface: info)) } catch {
+                    if error.errno == EPERM || error.errno == EACCES {
+                        throw StartError("cannot open an AF_PACKET socket on \(info.name): permission denied (mutd needs CAP_NET_RAW and CAP_NET_ADMIN: run it as root)")
+                    }
+                    throw StartError("cannot open an AF_PACKET socket on \(info.name): \(error)")
+                }
+            }
+            let queue: NetfilterQueue
+            do { queue = try NetfilterQueue(queue: queueNumber) } catch {
+                throw StartError(error.description)
+            }
+            dataPlanes.append(DataPlane(queue: queue, senders: senders, table: table, counters: counters, stopFlag: stopFlag))
+        }
+    }
+
+    func run() throws(StartError) {
+        do { try neighbours.requestDump() } catch { log.warning("cannot read the neighbour table: \(error)") }
+        readNeighbourEvents()
+        rebuild(now: Syscall.monotonicSeconds())
+        for plane in dataPlanes {
+            do {
+                threads.append(try DaemonThread(name: "mutd-q\(plane.queueNumber)") { plane.run() })
+            } catch {
+                stopFlag.stop()
+                threads.forEach { $0.join() }
+                throw StartError("cannot start the data-plane thread: \(error)")
+            }
+        }
+        log.info("ready: queue \(config.queues.map(String.init).joined(separator: ",")), interfaces \(interfaces.map { "\($0.name) (\($0.mac))" }.joined(separator: ", ")), \(config.staticSubscribers.count) static subscriber(s), translation \(config.enabled ? "on" : "off")")
+        loop()
+        stopFlag.stop()
+        threads.forEach { $0.join() }
+        for plane in dataPlanes where plane.lastError != nil {
+            log.error("queue \(plane.queueNumber) stopped: \(plane.lastError!)")
+        }
+        log.info("stopped: \(counters.packets.load(ordering: .relaxed)) packets, \(counters.copies.load(ordering: .relaxed)) copies, \(counters.dropped.load(ordering: .relaxed)) dropped, \(counters.passedTotal) passed")
+    }
+
+    private func loop() {
+        var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: neighbours.fd, events: Int16(POLLIN), revents: 0)]
+        while true {
+            for i in fds.indices { fds[i].revents = 0 }
+            do { _ = try fds.withUnsafeMutableBufferPointer { buffer throws(SystemError) in
+                try Syscall.poll(buffer.baseAddress!, buffer.count, timeoutMilliseconds: 250)
+            } } catch {
+                log.error("\(error)")
+                return
+            }
+            if fds[0].revents != 0, handleSignals() == .stop { return }
+            if fds[1].revents != 0 { readNeighbourEvents() }
+            let now = Syscall.monotonicSeconds()
+            resolvePending(now: now)
+            rebuild(now: now)
+            if threads.count > 0, dataPlanes.contains(where: { $0.lastError != nil }) {
+                log.error("a data-plane thread stopped; exiting so that the queue bypass takes over")
+                return
+            }
+        }
+    }
+
+    private enum SignalOutcome { case stop, carryOn }
+
+    private func handleSignals() -> SignalOutcome {
+        var outcome = SignalOutcome.carryOn
+        while let signal = Syscall.readSignal(signals) {
+            switch signal {
+            case SIGINT, SIGTERM:
+                log.info("signal \(signal): stopping")
+                outcome = .stop
+            case SIGHUP:
+                log.info("SIGHUP: no configuration file to reload")
+            default: break
+            }
+        }
+        return outcome
+    }
+
+    private func readNeighbourEvents() {
+        let events: [NeighbourEvent]
+        do { events = try neighbours.readEvents() } catch {
+            log.warning("rtnetlink: \(error)")
+            return
+        }
+        for event in events {
+            let key = NeighbourKey(interfaceIndex: event.interfaceIndex, address: event.address)
+            if event.isFailed {
+                if neighbourMACs.removeValue(forKey: key) != nil {
+                    log.info("neighbour \(event.address) failed: no more copies to it")
+                }
+            } else if let mac = event.mac {
+                if let old = neighbourMACs[key], old != mac {
+                    log.info("neighbour \(event.address) changed MAC \(old) -> \(mac)")
+                }
+                neighbourMACs[key] = mac
+            }
+            // A deleted entry keeps its last MAC: the kernel forgets idle neighbours, the client
+            // may still be watching.
+        }
+    }
+
+    /// Static members with no MAC yet: ask the kernel to resolve them (ARP), every second at
+    /// first, then every ten.
+    private func resolvePending(now: Double) {
+        for (key, state) in pendingResolution where state.nextAt <= now {
+            do { try neighbours.requestResolution(of: key.address, interfaceIndex: key.interfaceIndex) } catch {
+                log.debug("cannot ask the kernel to resolve \(key.address): \(error)")
+            }
+            pendingResolution[key] = (state.attempts + 1, now + (state.attempts < 10 ? 1 : 10))
+        }
+    }
+
+    private func currentMemberships() -> [Membership] {
+        var result: [Membership] = []
+        for entry in config.staticSubscribers {
+            guard let name = entry.interface, let info = interfaces.first(where: { $0.name == name }) else { continue }
+            let key = NeighbourKey(interfaceIndex: info.index, address: entry.client)
+            result.append(Membership(interface: name, group: entry.group, host: entry.client, mac: neighbourMACs[key]))
+        }
+        return result
+    }
+
+    /// Rebuilds and publishes the table when the memberships changed.
+    private func rebuild(now: Double) {
+        let memberships = currentMemberships()
+        guard memberships != lastMemberships else { return }
+        for member in memberships {
+            guard let info = interfaces.first(where: { $0.name == member.interface }) else { continue }
+            let key = NeighbourKey(interfaceIndex: info.index, address: member.host)
+            if member.mac == nil {
+                if pendingResolution[key] == nil { pendingResolution[key] = (0, now) }
+                if reportedUnresolved.insert(key).inserted {
+                    log.warning("client \(member.host) on \(member.interface): MAC unknown, resolving; group \(member.group) passes as plain multicast until it is known")
+                }
+            } else {
+                pendingResolution[key] = nil
+                if reportedUnresolved.remove(key) != nil {
+                    log.info("client \(member.host) on \(member.interface) is at \(member.mac!)")
+                }
+            }
+        }
+        lastMemberships = memberships
+        let next = ForwardingTable.build(enabled: config.enabled, maxClients: config.maxClients,
+                                         interfaces: interfaces, memberships: memberships, previous: table.load())
+        table.publish(next)
+        log.debug("table: \(next.routes.count) group route(s), \(memberships.count) membership(s)")
+    }
+}
