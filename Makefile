@@ -1,0 +1,58 @@
+# MUT: build, test, demo, install.  `make test` is what CI runs (.ci/run).
+SHELL       := /bin/bash
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+SWIFT       ?= swift
+CONFIG      ?= debug
+BIN_DIR     := .build/$(CONFIG)
+export PATH := $(PATH):/opt/swift/usr/bin
+
+# What a fresh Debian machine lacks for building and for the network-namespace suite.
+DEB_PACKAGES := pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev \
+                nftables iptables smcroute tcpdump iproute2 procps python3 util-linux
+
+.PHONY: all build release deps test test-unit test-shell test-netns demo install clean
+
+all: build
+
+# Installs only what is missing (idempotent); as non-root it says what is missing instead.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	elif [ "$$(id -u)" -eq 0 ]; then \
+		echo "deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	else echo "deps: MISSING Debian packages:$$missing (run 'sudo make deps')"; exit 1; fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+release:
+	$(SWIFT) build -c release
+
+test: deps build test-unit test-shell test-netns
+
+test-unit:
+	$(SWIFT) test
+
+test-shell:
+	@set -e; for t in Tests/shell/*-test.sh; do [ -e "$$t" ] || continue; echo "== $$t"; bash "$$t"; done
+
+# The network-namespace suite needs root; as non-root run.sh says loudly what it skipped.
+test-netns: build
+	MUT_BIN_DIR=$(CURDIR)/$(BIN_DIR) bash Tests/netns/run.sh
+
+demo: build
+	MUT_BIN_DIR=$(CURDIR)/$(BIN_DIR) bash tools/demo.sh
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mut/nft-rules
+	install -m 0755 .build/release/mutd $(DESTDIR)$(PREFIX)/sbin/mutd
+	install -m 0755 .build/release/mutctl $(DESTDIR)$(PREFIX)/bin/mutctl
+	install -m 0644 nft-rules/mut.nft $(DESTDIR)$(PREFIX)/share/mut/nft-rules/mut.nft
+	install -m 0755 nft-rules/load $(DESTDIR)$(PREFIX)/share/mut/nft-rules/load
+
+clean:
+	rm -rf .build
