@@ -16,6 +16,8 @@
 #
 # Exit 0 pass, 1 fail, 77 skipped.
 
+# $mut_queue and $lan_interfaces in single quotes are nft's variables, not ours.
+# shellcheck disable=SC2016
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -6,6 +6,8 @@
 #
 # Prints "N passed, N failed" last; exits non-zero on any failure.
 
+# $mut_queue and $lan_interfaces in single quotes are nft's variables, not ours.
+# shellcheck disable=SC2016
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
