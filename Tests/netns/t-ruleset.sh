@@ -42,6 +42,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/t-ruleset.XXXXXX")
 smcrouted_pid=""
 
 cleanup() {
+	trap '' INT TERM # finish cleaning up even when asked to stop again
 	if [ -n "$smcrouted_pid" ]; then
 		kill "$smcrouted_pid" 2>/dev/null
 		wait "$smcrouted_pid" 2>/dev/null
@@ -102,7 +103,9 @@ phyint lan0 enable
 mroute from up0 group 239.1.1.1 to lan0
 mroute from up0 source 10.1.0.2 group 239.1.1.1 to lan0
 EOF
-in_router smcrouted -n -N -c 0 -l err -i "$prefix" -f "$work/smcroute.conf" \
+# Not through in_router: `&` on a function forks a subshell, and $! would name that
+# subshell instead of smcrouted (`ip netns exec` execs the command in its own place).
+ip netns exec "$ns_router" smcrouted -n -N -c 0 -l err -i "$prefix" -f "$work/smcroute.conf" \
 	-u "$work/smcroute.sock" -P "$work/smcroute.pid" >"$work/smcrouted.log" 2>&1 &
 smcrouted_pid=$!
 
