@@ -1,0 +1,301 @@
+/// One subscriber of a group on an interface, as `mutctl groups` shows it.
+public struct ClientReport: Equatable, Sendable {
+    public var ip: IPv4Address
+    /// nil while the client's MAC is unknown (then the group cannot be translated).
+    public var mac: MACAddress?
+    /// "igmp" or "static"; a host with both a static entry and IGMP state shows "static".
+    public var via: String
+    /// Present for hosts with IGMP state.
+    public var igmpVersion: Int?
+    public var expiresInSeconds: Int?
+    /// nil for "every source"; otherwise the IGMPv3 filter.
+    public var filter: SourceFilter?
+    public var copies: UInt64
+    public var sendErrors: UInt64
+
+    public init(ip: IPv4Address, mac: MACAddress?, via: String, igmpVersion: Int? = nil, expiresInSeconds: Int? = nil,
+                filter: SourceFilter? = nil, copies: UInt64 = 0, sendErrors: UInt64 = 0) {
+        self.ip = ip
+        self.mac = mac
+        self.via = via
+        self.igmpVersion = igmpVersion
+        self.expiresInSeconds = expiresInSeconds
+        self.filter = filter
+        self.copies = copies
+        self.sendErrors = sendErrors
+    }
+}
+
+/// One (interface, group) row of `mutctl groups`.
+public struct GroupReport: Equatable, Sendable {
+    /// How the daemon treats the group's packets right now.
+    public enum Mode: String, Sendable, CaseIterable {
+        case translating
+        case untranslatable
+        case overMaxClients = "over_max_clients"
+        case disabled
+    }
+
+    public var interface: String
+    public var group: IPv4Address
+    /// Sources seen sending to the group (the daemon keeps the last one).
+    public var sources: [IPv4Address]
+    public var packets: UInt64
+    public var bytes: UInt64
+    public var copies: UInt64
+    public var passed: UInt64
+    /// A mode string a newer daemon may extend; `Mode(rawValue:)` reads the known ones.
+    public var mode: String
+    public var clients: [ClientReport]
+
+    public var translating: Bool { mode == Mode.translating.rawValue }
+
+    public init(interface: String, group: IPv4Address, sources: [IPv4Address] = [], packets: UInt64 = 0, bytes: UInt64 = 0,
+                copies: UInt64 = 0, passed: UInt64 = 0, mode: Mode, clients: [ClientReport]) {
+        self.interface = interface
+        self.group = group
+        self.sources = sources
+        self.packets = packets
+        self.bytes = bytes
+        self.copies = copies
+        self.passed = passed
+        self.mode = mode.rawValue
+        self.clients = clients
+    }
+}
+
+/// What `mutctl groups` shows: `{"groups":[...]}`, one entry per (interface, group).
+public struct GroupsReport: Equatable, Sendable {
+    public var groups: [GroupReport]
+
+    public init(groups: [GroupReport]) {
+        self.groups = groups.sorted { ($0.interface, $0.group.value) < ($1.interface, $1.group.value) }
+    }
+
+    /// Builds the report from the snapshot the data plane uses (counters, merged members, mode)
+    /// and the control plane's memberships (how each member was learned, when it expires).
+    /// `now` is on the same monotonic clock as `MembershipOrigin.igmp(expiresAt:)`.
+    public init(table: ForwardingTable, memberships: [Membership], now: Double) {
+        struct HostKey: Hashable {
+            var interface: String
+            var group: IPv4Address
+            var host: IPv4Address
+        }
+        var origins: [HostKey: [Membership]] = [:]
+        for m in memberships {
+            origins[HostKey(interface: m.interface, group: m.group, host: m.host), default: []].append(m)
+        }
+        var reports: [GroupReport] = []
+        for route in table.routes.values {
+            let clients = route.members.map { member -> ClientReport in
+                let entries = origins[HostKey(interface: route.interface.name, group: route.group, host: member.host)] ?? []
+                let isStatic = entries.contains { $0.origin == .staticEntry }
+                var version: Int?
+                var expiresAt: Double?
+                for case .igmp(let v, let at) in entries.map(\.origin) {
+                    version = v
+                    expiresAt = max(expiresAt ?? at, at)
+                }
+                let expiresIn = expiresAt.map { at -> Int in
+                    let remaining = (at - now).rounded(.up)
+                    return remaining.isFinite ? Int(max(0, min(remaining, Double(Int32.max)))) : 0
+                }
+                return ClientReport(
+                    ip: member.host, mac: member.mac, via: isStatic || version == nil ? "static" : "igmp",
+                    igmpVersion: version, expiresInSeconds: expiresIn,
+                    filter: member.filter == .anySource ? nil : member.filter,
+                    copies: member.counters.copies.load(ordering: .relaxed),
+                    sendErrors: member.counters.sendErrors.load(ordering: .relaxed))
+            }
+            let mode: GroupReport.Mode
+            if !table.enabled {
+                mode = .disabled
+            } else if route.overLimit {
+                mode = .overMaxClients
+            } else if route.members.contains(where: { $0.mac == nil }) {
+                mode = .untranslatable
+            } else {
+                mode = .translating
+            }
+            let lastSource = route.counters.lastSource.load(ordering: .relaxed)
+            reports.append(GroupReport(
+                interface: route.interface.name, group: route.group,
+                sources: lastSource == 0 ? [] : [IPv4Address(lastSource)],
+                packets: route.counters.packets.load(ordering: .relaxed),
+                bytes: route.counters.bytes.load(ordering: .relaxed),
+                copies: route.counters.copies.load(ordering: .relaxed),
+                passed: route.counters.passed.load(ordering: .relaxed),
+                mode: mode, clients: clients))
+        }
+        self.init(groups: reports)
+    }
+
+    public var clientCount: Int { groups.reduce(0) { $0 + $1.clients.count } }
+
+    // MARK: JSON
+
+    public var json: JSONValue {
+        .object([("groups", .array(groups.map(\.json)))])
+    }
+
+    public init(json: JSONValue) throws(ReportDecodingError) {
+        let r = ReportReader(json, context: "groups")
+        var groups: [GroupReport] = []
+        for (i, item) in try r.array("groups").enumerated() {
+            groups.append(try GroupReport(json: item, context: "groups[\(i)]"))
+        }
+        self.init(groups: groups)
+    }
+
+    // MARK: Text
+
+    /// The human form of `mutctl groups`: one line per (interface, group) in the manner of
+    /// /proc/net/ip_mr_cache, each followed by its clients, indented.
+    public var table: String {
+        if groups.isEmpty { return "no groups\n" }
+        let groupRows = [["INTERFACE", "GROUP", "SOURCE", "MODE", "PACKETS", "BYTES", "COPIES", "PASSED", "CLIENTS"]]
+            + groups.map { g in
+                [g.interface, g.group.description, g.sources.isEmpty ? "-" : g.sources.map(\.description).joined(separator: ","),
+                 g.mode, String(g.packets), String(g.bytes), String(g.copies), String(g.passed), String(g.clients.count)]
+            }
+        let groupLines = TextTable(columns: [.left, .left, .left, .left, .right, .right, .right, .right, .right], rows: groupRows).lines
+        // One client table for all groups, so that client columns line up across groups too.
+        var clientRows = [["CLIENT", "MAC", "VIA", "IGMP", "EXPIRES", "COPIES", "SEND_ERRORS", "FILTER"]]
+        for g in groups {
+            for c in g.clients {
+                clientRows.append([
+                    c.ip.description, c.mac?.description ?? "unknown", c.via,
+                    c.igmpVersion.map { "v\($0)" } ?? "-", c.expiresInSeconds.map { "\($0)s" } ?? "-",
+                    String(c.copies), String(c.sendErrors), c.filter.map(Self.describe) ?? "any source",
+                ])
+            }
+        }
+        let clientLines = TextTable(columns: [.left, .left, .left, .left, .right, .right, .right, .left], rows: clientRows)
+            .lines(indent: "    ")
+        var out = groupLines[0] + "\n"
+        var nextClient = 1
+        for (i, g) in groups.enumerated() {
+            out += groupLines[i + 1] + "\n"
+            if !g.clients.isEmpty { out += clientLines[0] + "\n" }
+            for _ in g.clients {
+                out += clientLines[nextClient] + "\n"
+                nextClient += 1
+            }
+        }
+        return out
+    }
+
+    static func describe(_ filter: SourceFilter) -> String {
+        switch filter {
+        case .include(let sources): return "include " + (sources.isEmpty ? "none" : sources.map(\.description).joined(separator: ","))
+        case .exclude(let sources): return sources.isEmpty ? "any source" : "exclude " + sources.map(\.description).joined(separator: ",")
+        }
+    }
+}
+
+extension GroupReport {
+    public var json: JSONValue {
+        .object([
+            ("group", .string(group.description)),
+            ("interface", .string(interface)),
+            ("sources", .array(sources.map { .string($0.description) })),
+            ("packets", .uint(packets)),
+            ("bytes", .uint(bytes)),
+            ("copies", .uint(copies)),
+            ("passed", .uint(passed)),
+            ("translating", .bool(translating)),
+            ("mode", .string(mode)),
+            ("clients", .array(clients.map(\.json))),
+        ])
+    }
+
+    init(json: JSONValue, context: String) throws(ReportDecodingError) {
+        let r = ReportReader(json, context: context)
+        interface = try r.string("interface")
+        group = try Self.address(r, "group", context)
+        var sources: [IPv4Address] = []
+        if r.has("sources") {
+            for text in try r.strings("sources") {
+                guard let a = IPv4Address(text) else { throw ReportDecodingError("\(context): \"sources\" holds '\(text)', not an IPv4 address") }
+                sources.append(a)
+            }
+        }
+        self.sources = sources
+        packets = try r.uint64("packets")
+        bytes = try r.uint64("bytes")
+        copies = try r.uint64("copies")
+        passed = try r.uint64("passed", default: 0)
+        if let m = try r.optionalString("mode") {
+            mode = m
+        } else {
+            mode = (try? r.bool("translating")) == true ? Mode.translating.rawValue : Mode.untranslatable.rawValue
+        }
+        var clients: [ClientReport] = []
+        for (i, item) in try r.array("clients").enumerated() {
+            clients.append(try ClientReport(json: item, context: "\(context).clients[\(i)]"))
+        }
+        self.clients = clients
+    }
+
+    static func address(_ r: ReportReader, _ key: String, _ context: String) throws(ReportDecodingError) -> IPv4Address {
+        let text = try r.string(key)
+        guard let a = IPv4Address(text) else { throw ReportDecodingError("\(context): \"\(key)\" is '\(text)', not an IPv4 address") }
+        return a
+    }
+}
+
+extension ClientReport {
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("ip", .string(ip.description)),
+            ("mac", mac.map { .string($0.description) } ?? .null),
+            ("via", .string(via)),
+        ]
+        if let igmpVersion { members.append(("igmp_version", .int(Int64(igmpVersion)))) }
+        if let expiresInSeconds { members.append(("expires_in_s", .int(Int64(expiresInSeconds)))) }
+        if let filter {
+            let (mode, sources): (String, [IPv4Address])
+            switch filter {
+            case .include(let s): (mode, sources) = ("include", s)
+            case .exclude(let s): (mode, sources) = ("exclude", s)
+            }
+            members.append(("filter", .object([
+                ("mode", .string(mode)), ("sources", .array(sources.map { .string($0.description) })),
+            ])))
+        }
+        members.append(("copies", .uint(copies)))
+        members.append(("send_errors", .uint(sendErrors)))
+        return .object(members)
+    }
+
+    init(json: JSONValue, context: String) throws(ReportDecodingError) {
+        let r = ReportReader(json, context: context)
+        ip = try GroupReport.address(r, "ip", context)
+        if let text = try r.optionalString("mac") {
+            guard let m = MACAddress(text) else { throw ReportDecodingError("\(context): \"mac\" is '\(text)', not a MAC address") }
+            mac = m
+        } else {
+            mac = nil
+        }
+        via = try r.string("via")
+        igmpVersion = try r.optionalInt("igmp_version")
+        expiresInSeconds = try r.optionalInt("expires_in_s")
+        if r.has("filter"), let f = json["filter"] {
+            let fr = ReportReader(f, context: "\(context).filter")
+            var sources: [IPv4Address] = []
+            for text in try fr.strings("sources") {
+                guard let a = IPv4Address(text) else { throw ReportDecodingError("\(context).filter: '\(text)' is not an IPv4 address") }
+                sources.append(a)
+            }
+            switch try fr.string("mode") {
+            case "include": filter = .include(sources)
+            case "exclude": filter = .exclude(sources)
+            case let other: throw ReportDecodingError("\(context).filter: mode '\(other)' is neither include nor exclude")
+            }
+        } else {
+            filter = nil
+        }
+        copies = try r.uint64("copies", default: 0)
+        sendErrors = try r.uint64("send_errors", default: 0)
+    }
+}
