@@ -104,15 +104,14 @@ cleanup() {
 	trap - EXIT INT TERM
 	local pid
 	for pid in "${STARTED_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
+		ours "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in "${STARTED_PIDS[@]}"; do
 		local waited=0
-		while kill -0 "$pid" 2>/dev/null && [ $waited -lt 20 ]; do
+		while ours "$pid" && [ $waited -lt 20 ]; do
 			sleep 0.1; waited=$((waited + 1))
 		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
 	done
 	local ns
 	for ns in "${NAMESPACES[@]}"; do
@@ -125,8 +124,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# remember PID: record a background process so cleanup stops it.
-remember() { STARTED_PIDS+=("$1"); }
+# remember PID: record a background process so cleanup stops it.  Disowned, so
+# bash prints no "Killed" job notice when a test kills it on purpose; bash still
+# reaps it, so `ours` polling sees it go.
+remember() { STARTED_PIDS+=("$1"); disown "$1" 2>/dev/null; }
+
+# ours PID: PID is still a live child of this shell (not a reused PID).
+ours() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }            # fields after "pid (comm) "
+	set -- $stat                 # $1 state, $2 ppid
+	[ "$1" != Z ] && [ "$2" = "$$" ]
+}
 
 # forget PID: after the process is known to be gone.
 forget() {
@@ -140,12 +150,11 @@ forget() {
 # stop_pid PID [SIGNAL]: signal one process we started and reap it (bounded).
 stop_pid() {
 	local pid=$1 signal=${2:-TERM} waited=0
-	kill -"$signal" "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $waited -lt 50 ]; do
+	ours "$pid" && kill -"$signal" "$pid" 2>/dev/null
+	while ours "$pid" && [ $waited -lt 50 ]; do
 		sleep 0.1; waited=$((waited + 1))
 	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	ours "$pid" && kill -KILL "$pid" 2>/dev/null
 	forget "$pid"
 }
 
@@ -257,7 +266,7 @@ start_smcroute() {
 }
 
 sg_route_installed() {
-	kill -0 "$SMCROUTE_PID" 2>/dev/null || fail "smcrouted exited"
+	ours "$SMCROUTE_PID" || fail "smcrouted exited: $(tail -n 2 "$WORKDIR/smcroute.log")"
 	in_ns "$NS_RTR" ip mroute show 2>/dev/null | grep -q "($SOURCE_IP,[[:space:]]*$GROUP)"
 }
 
@@ -378,7 +387,7 @@ translator_ready_mutd() {
 	grep -q "mutd: ready" "$TRANSLATOR_LOG"
 }
 
-translator_alive() { [ -n "$TRANSLATOR_PID" ] && kill -0 "$TRANSLATOR_PID" 2>/dev/null; }
+translator_alive() { [ -n "$TRANSLATOR_PID" ] && ours "$TRANSLATOR_PID"; }
 
 # queue_bound: a listener is bound to $QUEUE in the router namespace.
 queue_bound() {
