@@ -438,7 +438,10 @@ send_stream() {
 	local count=$1 rate=$2; shift 2
 	in_ns "$NS_SRC" "$PYTHON" "$TOOLS/mcast-send" --group "$GROUP" --port "$PORT" \
 		--count "$count" --rate "$rate" --ttl "$SENDER_TTL" --stream 7 "$@" \
-		>"$WORKDIR/send.json" 2>"$WORKDIR/send.log" || fail "mcast-send failed: $(cat "$WORKDIR/send.log")"
+		>"$WORKDIR/send.json" 2>"$WORKDIR/send.log"
+	local status=$?
+	[ $status -gt 128 ] && exit $status  # interrupted: cleanup runs from the EXIT trap
+	[ $status -eq 0 ] || fail "mcast-send failed: $(cat "$WORKDIR/send.log")"
 	SENT=$(json_get "$WORKDIR/send.json" sent)
 	say "sent $SENT packets to $GROUP:$PORT at $rate pps (ttl $SENDER_TTL)"
 }
