@@ -43,8 +43,11 @@ sleep 0.5
 
 if [ "$TRANSLATOR" = mutd ] && [ -x "$MUT_BIN_DIR/mutctl" ]; then
 	say "== mutctl groups"
-	in_ns "$NS_RTR" "$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups 2>&1 | sed 's/^/   /' \
-		|| say "   (mutctl groups failed)"
+	if groups=$(in_ns "$NS_RTR" "$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups 2>&1); then
+		printf '%s\n' "$groups" | sed 's/^/   /'
+	else
+		say "   (mutctl groups failed: $(printf '%s' "$groups" | tail -n 1))"
+	fi
 fi
 stop_sinks 1 2 3
 
