@@ -134,6 +134,7 @@ ours() {
 	local stat
 	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	stat=${stat##*) }            # fields after "pid (comm) "
+	# shellcheck disable=SC2086  # split on purpose
 	set -- $stat                 # $1 state, $2 ppid
 	[ "$1" != Z ] && [ "$2" = "$$" ]
 }
@@ -196,7 +197,7 @@ sysctl_in() { in_ns "$1" sysctl -q -w "$2" >/dev/null || fail "sysctl $2 in $1";
 # topology N: build source, router, AP and N clients (1..9), start smcrouted.
 topology() {
 	local n=$1 i
-	[ "$n" -ge 1 ] && [ "$n" -le 9 ] || fail "topology: 1..9 clients"
+	if [ "$n" -lt 1 ] || [ "$n" -gt 9 ]; then fail "topology: 1..9 clients"; fi
 	make_workdir
 	CLIENTS=$n
 	add_ns "$NS_SRC"; add_ns "$NS_RTR"; add_ns "$NS_AP"
@@ -305,6 +306,7 @@ load_queue_rule() {
 	fi
 	command -v iptables-nft >/dev/null || skip "iptables-nft not installed"
 	# Only forwarded multicast: never link-local 224.0.0.0/24, never the router's own.
+	# shellcheck disable=SC2015  # fail if any of the three fails
 	in_ns "$NS_RTR" iptables-nft -t mangle -A POSTROUTING -o lan0 -d 224.0.0.0/24 -j RETURN \
 		&& in_ns "$NS_RTR" iptables-nft -t mangle -A POSTROUTING -o lan0 -m addrtype --src-type LOCAL -j RETURN \
 		&& in_ns "$NS_RTR" iptables-nft -t mangle -A POSTROUTING -o lan0 -d 224.0.0.0/4 \
