@@ -46,5 +46,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MUTCoreTests", dependencies: ["MUTCore"]),
+        .testTarget(name: "MUTLinuxTests", dependencies: ["MUTCore", "MUTLinux"]),
     ]
 )

@@ -7,6 +7,8 @@ public struct DaemonConfig: Equatable, Sendable {
     public var maxClients: Int?
     public var enabled: Bool
     public var socketPath: String
+    /// The control socket's group: its members may change state (root always may).
+    public var socketGroup: String?
 
     public static let defaultSocketPath = "/run/mutd/mutd.sock"
 

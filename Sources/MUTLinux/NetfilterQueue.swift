@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CMutLinux
 import CNetfilterQueue
+import MUTCore
 
 /// Why a queue could not be bound, in words an operator can act on.
 public enum QueueBindError: Error, CustomStringConvertible {
@@ -26,7 +27,14 @@ public enum QueueBindError: Error, CustomStringConvertible {
 
     static func classify(_ error: SystemError, queue: UInt16) -> QueueBindError {
         switch error.errno {
-        case EPERM, EACCES: return .permission(queue: queue)
+        case EPERM, EACCES:
+            // The kernel answers EPERM both to a process without CAP_NET_ADMIN and when another
+            // socket holds the queue: the queue's presence in /proc tells the two apart.
+            if let text = Syscall.readTextFile("/proc/net/netfilter/nfnetlink_queue"),
+               QueueStatistics.parse(text).contains(where: { $0.queue == queue }) {
+                return .alreadyBound(queue: queue)
+            }
+            return .permission(queue: queue)
         case EBUSY: return .alreadyBound(queue: queue)
         case EOPNOTSUPP, EPROTONOSUPPORT, ENOENT, EAFNOSUPPORT: return .noKernelSupport(queue: queue, detail: error.description)
         default: return .other(queue: queue, error)

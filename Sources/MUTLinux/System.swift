@@ -174,6 +174,22 @@ public enum Syscall {
         }
     }
 
+    /// Reads a small text file whole (for /proc); nil when it cannot be read.
+    public static func readTextFile(_ path: String, limit: Int = 1 << 20) -> String? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < limit {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && Glibc.errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Seconds on CLOCK_MONOTONIC: the daemon's one clock, injected into the pure core as a number.
     public static func monotonicSeconds() -> Double {
         var ts = timespec()

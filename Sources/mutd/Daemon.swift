@@ -30,6 +30,10 @@ final class Daemon {
     private let neighbours: NeighbourWatch
     private let signals: Int32
     private let startedAt = Syscall.monotonicSeconds()
+    private var control: ControlServer?
+    /// Set when something other than memberships changed (enable/disable) and the table must be
+    /// republished.
+    private var tableIsStale = false
 
     /// MACs the kernel's neighbour table gave us, by (interface, address).
     private var neighbourMACs: [NeighbourKey: MACAddress] = [:]
@@ -86,6 +90,11 @@ final class Daemon {
             }
             dataPlanes.append(DataPlane(queue: queue, senders: senders, table: table, counters: counters, stopFlag: stopFlag))
         }
+        do {
+            control = try ControlServer(configuration: ControlServerConfiguration(path: config.socketPath, groupName: config.socketGroup))
+        } catch {
+            throw StartError(error.description)
+        }
     }
 
     func run() throws(StartError) {
@@ -103,6 +112,7 @@ final class Daemon {
         }
         log.info("ready: queue \(config.queues.map(String.init).joined(separator: ",")), interfaces \(interfaces.map { "\($0.name) (\($0.mac))" }.joined(separator: ", ")), \(config.staticSubscribers.count) static subscriber(s), translation \(config.enabled ? "on" : "off")")
         loop()
+        control?.shutdown()
         stopFlag.stop()
         threads.forEach { $0.join() }
         for plane in dataPlanes where plane.lastError != nil {
@@ -112,18 +122,21 @@ final class Daemon {
     }
 
     private func loop() {
-        var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
+        let own = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: neighbours.fd, events: Int16(POLLIN), revents: 0)]
         while true {
-            for i in fds.indices { fds[i].revents = 0 }
+            var fds = own + (control?.pollDescriptors() ?? [])
+            let controlTimeout = control?.timeoutMilliseconds() ?? -1
+            let timeout: Int32 = controlTimeout < 0 ? 250 : min(250, controlTimeout)
             do { _ = try fds.withUnsafeMutableBufferPointer { buffer throws(SystemError) in
-                try Syscall.poll(buffer.baseAddress!, buffer.count, timeoutMilliseconds: 250)
+                try Syscall.poll(buffer.baseAddress!, buffer.count, timeoutMilliseconds: timeout)
             } } catch {
                 log.error("\(error)")
                 return
             }
             if fds[0].revents != 0, handleSignals() == .stop { return }
             if fds[1].revents != 0 { readNeighbourEvents() }
+            control?.process(Array(fds[own.count...]), handler: self)
             let now = Syscall.monotonicSeconds()
             resolvePending(now: now)
             rebuild(now: now)
@@ -198,7 +211,8 @@ final class Daemon {
     /// Rebuilds and publishes the table when the memberships changed.
     private func rebuild(now: Double) {
         let memberships = currentMemberships()
-        guard memberships != lastMemberships else { return }
+        guard memberships != lastMemberships || tableIsStale else { return }
+        tableIsStale = false
         for member in memberships {
             guard let info = interfaces.first(where: { $0.name == member.interface }) else { continue }
             let key = NeighbourKey(interfaceIndex: info.index, address: member.host)
@@ -219,5 +233,68 @@ final class Daemon {
                                          interfaces: interfaces, memberships: memberships, previous: table.load())
         table.publish(next)
         log.debug("table: \(next.routes.count) group route(s), \(memberships.count) membership(s)")
+    }
+}
+
+extension Daemon: ControlHandler {
+    func handle(_ request: ControlRequest, peer: PeerCredentials) -> ControlResponse {
+        switch request {
+        case .status: return .status(statusReport())
+        case .groups: return .groups(groupsReport())
+        case .metrics: return .metrics(statusReport(), groupsReport())
+        case .enable, .disable:
+            let enable = request == .enable
+            let changed = config.enabled != enable
+            config.enabled = enable
+            if changed {
+                tableIsStale = true
+                rebuild(now: Syscall.monotonicSeconds())
+                log.info("translation \(enable ? "enabled" : "disabled") by uid \(peer.uid)")
+            }
+            return .done("translation \(enable ? "enabled" : "disabled")\(changed ? "" : " (it already was)")")
+        case .add(let entry), .del(let entry):
+            var resolved = entry
+            if let name = entry.interface {
+                guard config.interfaces.contains(name) else {
+                    return .refused("interface \(name) is not served by mutd (it serves \(config.interfaces.joined(separator: ", ")))")
+                }
+            } else if config.interfaces.count == 1 {
+                resolved.interface = config.interfaces[0]
+            } else {
+                return .refused("mutd serves several interfaces: name one with --interface")
+            }
+            if case .add = request {
+                if config.staticSubscribers.contains(resolved) { return .done("\(resolved) is already a static subscriber") }
+                config.staticSubscribers.append(resolved)
+                log.info("static subscriber \(resolved) added by uid \(peer.uid)")
+                rebuild(now: Syscall.monotonicSeconds())
+                return .done("added static subscriber \(resolved)")
+            }
+            guard let index = config.staticSubscribers.firstIndex(of: resolved) else {
+                return .refused("no static subscriber \(resolved)")
+            }
+            config.staticSubscribers.remove(at: index)
+            log.info("static subscriber \(resolved) removed by uid \(peer.uid)")
+            rebuild(now: Syscall.monotonicSeconds())
+            return .done("removed static subscriber \(resolved)")
+        }
+    }
+
+    private func statusReport() -> StatusReport {
+        let now = Syscall.monotonicSeconds()
+        var report = StatusReport(version: Mutd.version, enabled: config.enabled, interfaces: config.interfaces,
+                                  queues: config.queues.map(Int.init), uptimeSeconds: Int64(now - startedAt))
+        report.fill(from: counters)
+        if let text = Syscall.readTextFile("/proc/net/netfilter/nfnetlink_queue") {
+            report.queueDrops = QueueStatistics.parse(text).filter { config.queues.contains($0.queue) }.reduce(0) { $0 &+ $1.drops }
+        }
+        let snapshot = table.load()
+        report.groups = snapshot.routes.count
+        report.clients = Set(lastMemberships.map { "\($0.interface) \($0.host)" }).count
+        return report
+    }
+
+    private func groupsReport() -> GroupsReport {
+        GroupsReport(table: table.load(), memberships: lastMemberships, now: Syscall.monotonicSeconds())
     }
 }

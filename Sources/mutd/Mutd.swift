@@ -22,6 +22,9 @@ struct Mutd: ParsableCommand {
     @Option(help: "Control socket path.")
     var socket: String = DaemonConfig.defaultSocketPath
 
+    @Option(name: .customLong("socket-group"), help: "Group of the control socket; its members may change state.")
+    var socketGroup: String?
+
     @Option(name: .customLong("max-clients"), help: "Per (interface, group): above this many members, plain multicast.")
     var maxClients: Int?
 
@@ -39,13 +42,14 @@ struct Mutd: ParsableCommand {
             throw ValidationError("--log-level '\(logLevel)': expected error, warning, info or debug")
         }
         let log = Log(level: level)
-        let config: DaemonConfig
+        var config: DaemonConfig
         do {
             config = try DaemonConfig(
                 interfaces: interfaces, queues: DaemonConfig.parseQueues(queue),
                 staticSubscribers: staticSubscribers.map { text throws(ConfigError) in try StaticSubscriber(parsing: text) },
                 maxClients: maxClients, enabled: !disabled, socketPath: socket
             ).validated()
+            config.socketGroup = socketGroup
         } catch {
             log.error(error.description)
             throw ExitCode(2)

@@ -96,3 +96,20 @@ import Testing
         message(type: 24).withUnsafeBytes { #expect(NeighbourEvent.parse(Netlink.messages(in: $0)[0]) == nil) }
     }
 }
+
+@Suite struct QueueStatisticsTests {
+    @Test func parsesTheProcFile() {
+        // Read from /proc/net/netfilter/nfnetlink_queue with mutd bound to queue 0 (kernel 6.18).
+        let text = "    0  18957     3 2 65531     7     2      200  1\n    5  20001     0 2 65531     0     0        0  1\n"
+        #expect(QueueStatistics.parse(text) == [
+            QueueStatistics(queue: 0, portID: 18957, waiting: 3, queueDropped: 7, userDropped: 2),
+            QueueStatistics(queue: 5, portID: 20001, waiting: 0, queueDropped: 0, userDropped: 0),
+        ])
+        #expect(QueueStatistics.parse(text)[0].drops == 9)
+    }
+
+    @Test func skipsGarbage() {
+        #expect(QueueStatistics.parse("").isEmpty)
+        #expect(QueueStatistics.parse("queue port\n1 2 3\nx y z a b c d e f\n").isEmpty)
+    }
+}
