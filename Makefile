@@ -9,7 +9,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # What a fresh Debian machine lacks for building and for the network-namespace suite.
 DEB_PACKAGES := pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev \
-                nftables iptables smcroute tcpdump iproute2 procps python3 util-linux
+                nftables iptables smcroute tcpdump iproute2 procps python3 python3-prometheus-client util-linux
 
 .PHONY: all build release deps test test-unit test-shell test-netns demo install clean
 
@@ -39,6 +39,7 @@ test-unit:
 
 test-shell:
 	@set -e; for t in Tests/shell/*-test.sh; do [ -e "$$t" ] || continue; echo "== $$t"; bash "$$t"; done
+	sh Tests/shell/metrics-check.sh
 
 # The network-namespace suite needs root; as non-root run.sh says loudly what it skipped.
 test-netns: build

@@ -9,8 +9,16 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 input=${1:-$here/metrics-sample.prom}
 
-if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import prometheus_client' 2>/dev/null; then
-    echo "metrics-check: SKIPPED: python3 with prometheus_client not available (pip install prometheus_client)" >&2
+# Any python3 that has the parser: the one on PATH, or Debian's (python3-prometheus-client).
+python=""
+for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import prometheus_client' 2>/dev/null; then
+        python=$candidate
+        break
+    fi
+done
+if [ -z "$python" ]; then
+    echo "metrics-check: SKIPPED: no python3 with prometheus_client (apt-get install python3-prometheus-client)" >&2
     exit 77
 fi
 
@@ -21,7 +29,7 @@ if [ "$input" = "-" ]; then
     cat >"$input"
 fi
 
-python3 - "$input" <<'PY'
+"$python" - "$input" <<'PY'
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 
