@@ -59,3 +59,29 @@ public struct DaemonConfig: Equatable, Sendable {
         return result
     }
 }
+
+extension DaemonConfig {
+    /// The configuration from a config file (may be nil) and the command line, both in the file's
+    /// shape: repeatable settings add up (file first), a scalar given on the command line wins.
+    public static func combining(file: ConfigFile?, flags: ConfigFile) throws(ConfigError) -> (DaemonConfig, ConfigFile) {
+        let base = file ?? ConfigFile()
+        var merged = ConfigFile()
+        for name in base.interfaces + flags.interfaces where !merged.interfaces.contains(name) {
+            merged.interfaces.append(name)
+        }
+        merged.staticSubscribers = base.staticSubscribers + flags.staticSubscribers
+        merged.queue = flags.queue ?? base.queue
+        merged.socket = flags.socket ?? base.socket
+        merged.socketGroup = flags.socketGroup ?? base.socketGroup
+        merged.maxClients = flags.maxClients ?? base.maxClients
+        merged.disabled = flags.disabled ?? base.disabled
+        merged.logLevel = flags.logLevel ?? base.logLevel
+        merged.extra = base.extra.merging(flags.extra) { _, flag in flag }
+        var config = DaemonConfig(
+            interfaces: merged.interfaces, queues: try parseQueues(merged.queue ?? "0"),
+            staticSubscribers: merged.staticSubscribers, maxClients: merged.maxClients,
+            enabled: !(merged.disabled ?? false), socketPath: merged.socket ?? defaultSocketPath)
+        config.socketGroup = merged.socketGroup
+        return (try config.validated(), merged)
+    }
+}

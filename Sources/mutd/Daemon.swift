@@ -20,7 +20,10 @@ struct NeighbourKey: Hashable {
 /// poll loop; it is the only writer of everything here.
 final class Daemon {
     private var config: DaemonConfig
-    private let log: Log
+    private var loaded: LoadedConfig
+    /// Static subscribers added with `mutctl add` since start: a reload keeps them.
+    private var runtimeStatics: [StaticSubscriber] = []
+    private var log: Log
     private let interfaces: [InterfaceInfo]
     private let counters = DataPlaneCounters()
     private let table: TableCell
@@ -43,7 +46,9 @@ final class Daemon {
     private var reportedUnresolved: Set<NeighbourKey> = []
     private var lastMemberships: [Membership] = []
 
-    init(config: DaemonConfig, log: Log) throws(StartError) {
+    init(loaded: LoadedConfig, log: Log) throws(StartError) {
+        let config = loaded.config
+        self.loaded = loaded
         self.config = config
         self.log = log
         // Interfaces first: the most common mistake gets the first, plainest error.
@@ -157,11 +162,40 @@ final class Daemon {
                 log.info("signal \(signal): stopping")
                 outcome = .stop
             case SIGHUP:
-                log.info("SIGHUP: no configuration file to reload")
+                reload()
             default: break
             }
         }
         return outcome
+    }
+
+    /// SIGHUP: reads the config file again. Learned state and `mutctl add` entries are kept;
+    /// settings that need new sockets (interfaces, queues, socket) need a restart.
+    private func reload() {
+        guard let path = loaded.path else {
+            log.info("SIGHUP: no --config file to reload")
+            return
+        }
+        let next: LoadedConfig
+        do { next = try LoadedConfig.load(path: path, flags: loaded.flags) } catch {
+            log.error("SIGHUP: \(error.description); keeping the running configuration")
+            return
+        }
+        if next.config.interfaces != config.interfaces || next.config.queues != config.queues
+            || next.config.socketPath != config.socketPath || next.config.socketGroup != config.socketGroup {
+            log.warning("SIGHUP: interface, queue and socket changes take effect at the next start")
+        }
+        loaded = next
+        log.level = next.logLevel
+        config.maxClients = next.config.maxClients
+        config.enabled = next.config.enabled
+        config.staticSubscribers = next.config.staticSubscribers
+        for entry in runtimeStatics where !config.staticSubscribers.contains(entry) {
+            config.staticSubscribers.append(entry)
+        }
+        tableIsStale = true
+        rebuild(now: Syscall.monotonicSeconds())
+        log.info("SIGHUP: reloaded \(path): \(config.staticSubscribers.count) static subscriber(s), max-clients \(config.maxClients.map(String.init) ?? "none"), translation \(config.enabled ? "on" : "off")")
     }
 
     private func readNeighbourEvents() {
@@ -266,6 +300,7 @@ extension Daemon: ControlHandler {
             if case .add = request {
                 if config.staticSubscribers.contains(resolved) { return .done("\(resolved) is already a static subscriber") }
                 config.staticSubscribers.append(resolved)
+                runtimeStatics.append(resolved)
                 log.info("static subscriber \(resolved) added by uid \(peer.uid)")
                 rebuild(now: Syscall.monotonicSeconds())
                 return .done("added static subscriber \(resolved)")
@@ -274,6 +309,7 @@ extension Daemon: ControlHandler {
                 return .refused("no static subscriber \(resolved)")
             }
             config.staticSubscribers.remove(at: index)
+            runtimeStatics.removeAll { $0 == resolved }
             log.info("static subscriber \(resolved) removed by uid \(peer.uid)")
             rebuild(now: Syscall.monotonicSeconds())
             return .done("removed static subscriber \(resolved)")

@@ -365,7 +365,9 @@ start_translator() {
 	mutd)
 		for i in "$@"; do args+=(--static "$GROUP,$(client_ip "$i")"); done
 		MUTD_SOCKET="$WORKDIR/mutd.sock"
+		# MUTD_ARGS: extra flags a test passes (an array; may be unset).
 		ip netns exec "$NS_RTR" "$MUT_BIN_DIR/mutd" --interface lan0 --queue "$QUEUE" "${args[@]}" \
+			${MUTD_ARGS[@]+"${MUTD_ARGS[@]}"} \
 			--log-level debug --socket "$MUTD_SOCKET" >"$TRANSLATOR_LOG" 2>&1 &
 		TRANSLATOR_PID=$!
 		remember "$TRANSLATOR_PID"
