@@ -237,6 +237,7 @@ extension MembershipTable {
         var table = MembershipTable()  // expireOnlyWithQuerier by default
         let group = key("239.1.1.1")
         _ = table.feed(IGMPFixtures.v3ToExclude, at: 0)
+        #expect(table.expiryIsHeld(interface: lan))
         #expect(table.nextDeadline() == nil)
         #expect(table.expire(now: 1000) == [])
         #expect(table.memberships.count == 1)
@@ -244,6 +245,7 @@ extension MembershipTable {
         // A querier appears: every entry gets one membership interval (61 s with its values).
         #expect(table.feed(IGMPFixtures.v3Query, at: 1000).count == 1)
         #expect(table.membership(group)?.origin == .igmp(version: 3, expiresAt: 1061))
+        #expect(!table.expiryIsHeld(interface: lan))
         #expect(table.nextDeadline() == 1060.5)  // the querier's own present interval runs out first
         // It falls silent before the host's timer runs out: the host is held again.
         #expect(table.expire(now: 1061) == [.querierLost(interface: lan, address: querierIP)])
@@ -281,6 +283,20 @@ extension MembershipTable {
         // Room again after a leave.
         _ = table.handle(.v2Leave(group: ip("239.0.1.2")), interface: lan, hostMAC: mac2, hostIP: h2, now: 3)
         #expect(table.v2("239.0.1.2", host: h3, mac: mac3, at: 4).count == 1)
+    }
+
+    @Test func sourceListsAreBounded() {
+        var table = plainTable(limits: MembershipLimits(maxSourcesPerEntry: 3))
+        let group = key("232.1.1.1")
+        let sources = (1...4).map { IPv4Address(10, 0, 0, UInt8($0)) }
+        #expect(table.v3([(.allowNewSources, "232.1.1.1", Array(sources[0..<4]))], at: 0) == [.refused(group, .tooManySources)])
+        #expect(table.v3([(.allowNewSources, "232.1.1.1", Array(sources[0..<3]))], at: 0).count == 1)
+        // Growing past the limit keeps the entry as it was.
+        #expect(table.v3([(.allowNewSources, "232.1.1.1", [sources[3]])], at: 1) == [.refused(group, .tooManySources)])
+        #expect(table.filter(group) == .include(Array(sources[0..<3])))
+        #expect(table.v3([(.changeToExclude, "232.1.1.1", sources)], at: 2) == [.refused(group, .tooManySources)])
+        #expect(table.v3([(.changeToExclude, "232.1.1.1", [sources[0]])], at: 2) == [.filterChanged(group, filter: .exclude([sources[0]]))])
+        #expect(table.stats.refused(.tooManySources) == 3)
     }
 
     @Test func linkLocalNonMulticastAndBadSenders() {

@@ -22,6 +22,15 @@ struct HostMembershipState: Equatable, Sendable {
 
     var isEmpty: Bool { v1HostPresentUntil == nil && v2HostPresentUntil == nil && sourceState == nil }
 
+    /// Length of the INCLUDE or EXCLUDE source list.
+    var sourceCount: Int {
+        switch sourceState {
+        case .include(let timers): return timers.count
+        case .exclude(let excluded, _): return excluded.count
+        case nil: return 0
+        }
+    }
+
     var compatibilityVersion: Int {
         if v1HostPresentUntil != nil { return 1 }
         if v2HostPresentUntil != nil { return 2 }

@@ -32,12 +32,16 @@ public struct MembershipLimits: Equatable, Sendable {
     public var maxHostsPerGroup: Int
     /// (interface, group, host) entries in all.
     public var maxEntries: Int
+    /// Sources in one entry's INCLUDE or EXCLUDE list (IPTV needs a handful; a forger could send
+    /// thousands through repeated ALLOW/BLOCK records).
+    public var maxSourcesPerEntry: Int
 
     /// Sized for a home router.
-    public init(maxGroups: Int = 256, maxHostsPerGroup: Int = 64, maxEntries: Int = 2048) {
+    public init(maxGroups: Int = 256, maxHostsPerGroup: Int = 64, maxEntries: Int = 2048, maxSourcesPerEntry: Int = 128) {
         self.maxGroups = maxGroups
         self.maxHostsPerGroup = maxHostsPerGroup
         self.maxEntries = maxEntries
+        self.maxSourcesPerEntry = maxSourcesPerEntry
     }
 }
 
@@ -65,6 +69,8 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case tooManyGroups
     case tooManyHostsInGroup
     case tooManyEntries
+    /// A record would have grown the entry's source list past the limit; the entry kept its state.
+    case tooManySources
 
     /// Fixed label values (metrics, logs).
     public var label: String {
@@ -72,6 +78,7 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
         case .tooManyGroups: return "max_groups"
         case .tooManyHostsInGroup: return "max_hosts_per_group"
         case .tooManyEntries: return "max_entries"
+        case .tooManySources: return "max_sources_per_entry"
         }
     }
 

@@ -88,6 +88,12 @@ public struct MembershipTable: Sendable {
         interfaces[interface]?.timers ?? config.defaultTimers
     }
 
+    /// True when entries on `interface` are being held because no querier is present there (their
+    /// `expiresAt` may then lie in the past: show them as held, not as expiring).
+    public func expiryIsHeld(interface: String) -> Bool {
+        config.expireOnlyWithQuerier && interfaces[interface]?.querier == nil
+    }
+
     /// The querier currently heard on `interface`, if any.
     public func querier(interface: String) -> (address: IPv4Address, version: Int)? {
         interfaces[interface]?.querier.map { ($0.address, $0.version) }
@@ -246,6 +252,10 @@ public struct MembershipTable: Sendable {
         var state = old ?? HostMembershipState(mac: hostMAC)
         state.mac = hostMAC
         let keep = change(&state)
+        if keep && state.sourceCount > config.limits.maxSourcesPerEntry {
+            stats.refusedByReason[RefusalReason.tooManySources.rawValue] &+= 1
+            return [.refused(key, .tooManySources)]
+        }
         guard let old else {
             guard keep, !state.isEmpty else { return [] }
             if let reason = refusal(for: groupKey) {
