@@ -1,0 +1,43 @@
+/// Entry point for a libFuzzer target: the input is a sequence of chunks, each preceded by its
+/// length (2 bytes, big endian), fed to one small table one simulated second apart, with expiry in
+/// between: each chunk as a whole frame, and again as a bare IGMP message with its checksum
+/// unchecked (from one of three hosts), so that mutations reach the state machine; the whole input
+/// is also parsed as a single frame. Must never trap or hang; the
+/// preconditions are the table's invariants, so a trap there is a bug the fuzzer found.
+public func fuzzIGMP(_ bytes: UnsafeRawBufferPointer) {
+    let limits = MembershipLimits(maxGroups: 4, maxHostsPerGroup: 2, maxEntries: 6, maxSourcesPerEntry: 8)
+    var table = MembershipTable(config: MembershipTableConfig(limits: limits))
+    func checkInvariants() {
+        let memberships = table.memberships
+        precondition(table.entryCount == memberships.count, "entry count out of step with the table")
+        precondition(table.entryCount <= limits.maxEntries && table.groupCount <= limits.maxGroups, "limits not enforced")
+        for membership in memberships {
+            precondition(membership.group.isMulticast && !membership.group.isLinkLocalMulticast, "bad group tracked")
+            switch membership.filter {
+            case .include(let sources):
+                precondition(!sources.isEmpty && sources.count <= limits.maxSourcesPerEntry, "bad include list")
+            case .exclude(let sources):
+                precondition(sources.count <= limits.maxSourcesPerEntry, "bad exclude list")
+            }
+        }
+    }
+    _ = table.handle(frame: bytes, interface: "fuzz0", now: 0)
+    checkInvariants()
+    var reader = ByteReader(bytes)
+    var now = 1.0
+    while let length = try? reader.readUInt16(), let frame = try? reader.readBytes(min(Int(length), reader.remaining)) {
+        // Every third frame on a second interface, so that per-interface state is exercised too.
+        _ = table.handle(frame: frame, interface: now.truncatingRemainder(dividingBy: 3) == 0 ? "fuzz1" : "fuzz0", now: now)
+        if let message = try? IGMPPacket.parseIGMP(frame, verifyChecksum: false) {
+            let host = UInt8(truncatingIfNeeded: Int(now) % 3 + 2)
+            _ = table.handle(message, interface: "fuzz0", hostMAC: MACAddress(UInt64(0x0200_0000_0000) | UInt64(host)),
+                             hostIP: IPv4Address(10, 0, 0, host), now: now)
+        }
+        _ = table.expire(now: now)
+        checkInvariants()
+        now += 1
+    }
+    if let deadline = table.nextDeadline() { _ = table.expire(now: deadline) }
+    _ = table.expire(now: now + 10_000)
+    checkInvariants()
+}
