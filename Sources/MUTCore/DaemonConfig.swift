@@ -9,6 +9,11 @@ public struct DaemonConfig: Equatable, Sendable {
     public var socketPath: String
     /// The control socket's group: its members may change state (root always may).
     public var socketGroup: String?
+    /// IGMP snooping: timers until a querier says otherwise, and the table's bounds.
+    public var membership = MembershipTableConfig()
+    /// Send queries where no other querier is heard (`--querier`), and which version.
+    public var querier = false
+    public var querierVersion = 3
 
     public static let defaultSocketPath = "/run/mutd/mutd.sock"
 
@@ -82,6 +87,39 @@ extension DaemonConfig {
             staticSubscribers: merged.staticSubscribers, maxClients: merged.maxClients,
             enabled: !(merged.disabled ?? false), socketPath: merged.socket ?? defaultSocketPath)
         config.socketGroup = merged.socketGroup
+        try config.applyIGMPSettings(merged.extra)
         return (try config.validated(), merged)
     }
+}
+
+extension DaemonConfig {
+    /// The IGMP keys of the config file and their flags (`--igmp-query-interval` ...).
+    mutating func applyIGMPSettings(_ extra: [String: String]) throws(ConfigError) {
+        func number(_ key: String, _ range: ClosedRange<Double>) throws(ConfigError) -> Double? {
+            guard let text = extra[key] else { return nil }
+            guard let value = Double(text), range.contains(value) else {
+                throw .invalid("\(key) '\(text)': expected a number from \(range.lowerBound.plainDescription) to \(range.upperBound.plainDescription)")
+            }
+            return value
+        }
+        if let v = try number("igmp-robustness", 1...7) { membership.defaultTimers.robustness = Int(v) }
+        if let v = try number("igmp-query-interval", 1...3600) { membership.defaultTimers.queryInterval = v }
+        if let v = try number("igmp-query-response-interval", 0.1...25) { membership.defaultTimers.queryResponseInterval = v }
+        guard membership.defaultTimers.queryResponseInterval < membership.defaultTimers.queryInterval else {
+            throw .invalid("igmp-query-response-interval must be shorter than igmp-query-interval")
+        }
+        if let v = try number("max-groups", 1...1_000_000) { membership.limits.maxGroups = Int(v) }
+        if let v = try number("max-members-per-group", 1...1_000_000) { membership.limits.maxHostsPerGroup = Int(v) }
+        if let v = try number("max-entries", 1...10_000_000) { membership.limits.maxEntries = Int(v) }
+        if let text = extra["querier"] {
+            guard let flag = ConfigFile.parseBool(text) else { throw .invalid("querier '\(text)': expected yes or no") }
+            querier = flag
+        }
+        if let v = try number("querier-version", 2...3) { querierVersion = Int(v) }
+    }
+}
+
+extension Double {
+    /// "125" rather than "125.0" in messages.
+    public var plainDescription: String { self == rounded() ? String(Int(self)) : String(self) }
 }

@@ -46,6 +46,15 @@ public final class IGMPSnooper {
         buffer.deallocate()
     }
 
+    /// Sends one whole Ethernet frame (a query) out of this interface.
+    public func send(frame: [UInt8]) throws(SystemError) {
+        let socketFD = fd
+        let result: Result<Int, SystemError> = frame.withUnsafeBytes { bytes in
+            Result { () throws(SystemError) -> Int in try Syscall.send(socketFD, bytes) }
+        }
+        _ = try result.get()
+    }
+
     /// Reads every pending frame (at most `limit`) and passes each to `body`; the bytes are only
     /// valid inside the call.
     public func readFrames(limit: Int = 256, _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemError) {

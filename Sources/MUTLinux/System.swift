@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CMutLinux
+import MUTCore
 
 /// A failed system call: its name and errno, read immediately after the call.
 public struct SystemError: Error, CustomStringConvertible, Sendable {
@@ -144,6 +145,13 @@ public enum Syscall {
         }
         if result < 0 { throw SystemError("SIOCGIFHWADDR(\(name))", errno: Glibc.errno) }
         return mac
+    }
+
+    /// The interface's IPv4 address (SIOCGIFADDR); nil when it has none.
+    public static func interfaceIPv4(_ name: String, using fd: Int32) -> IPv4Address? {
+        var address: UInt32 = 0
+        guard cmut_interface_ipv4(fd, name, &address) == 0 else { return nil }
+        return IPv4Address(UInt32(bigEndian: address))
     }
 
     public static func signalFileDescriptor() throws(SystemError) -> Int32 {

@@ -10,6 +10,23 @@ struct StartError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// A membership as the data plane sees it: no timers, so refreshes do not republish the table.
+struct ForwardingEntry: Equatable {
+    var interface: String
+    var group: IPv4Address
+    var host: IPv4Address
+    var mac: MACAddress?
+    var filter: SourceFilter
+
+    init(_ m: Membership) {
+        interface = m.interface
+        group = m.group
+        host = m.host
+        mac = m.mac
+        filter = m.filter
+    }
+}
+
 struct NeighbourKey: Hashable {
     var interfaceIndex: Int32
     var address: IPv4Address
@@ -34,6 +51,9 @@ final class Daemon {
     private let signals: Int32
     private let startedAt = Syscall.monotonicSeconds()
     private var control: ControlServer?
+    private let snooping: Snooping
+    /// What the data plane was last given, without timers: rebuilding only when this changes.
+    private var lastForwarding: [ForwardingEntry] = []
     /// Set when something other than memberships changed (enable/disable) and the table must be
     /// republished.
     private var tableIsStale = false
@@ -79,6 +99,7 @@ final class Daemon {
         do { neighbours = try NeighbourWatch() } catch {
             throw StartError("cannot open rtnetlink: \(error)")
         }
+        snooping = try Snooping(interfaces: infos, config: config, log: log)
         for queueNumber in config.queues {
             var senders: [PacketSender] = []
             for info in infos {
@@ -128,11 +149,15 @@ final class Daemon {
 
     private func loop() {
         let own = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: neighbours.fd, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: neighbours.fd, events: Int16(POLLIN), revents: 0)] + snooping.pollDescriptors
         while true {
             var fds = own + (control?.pollDescriptors() ?? [])
             let controlTimeout = control?.timeoutMilliseconds() ?? -1
-            let timeout: Int32 = controlTimeout < 0 ? 250 : min(250, controlTimeout)
+            var timeout: Int32 = controlTimeout < 0 ? 250 : min(250, controlTimeout)
+            if let deadline = snooping.nextDeadline(now: Syscall.monotonicSeconds()) {
+                let ms = max(0, (deadline - Syscall.monotonicSeconds()) * 1000).rounded(.up)
+                timeout = min(timeout, Int32(min(ms, 250)))
+            }
             do { _ = try fds.withUnsafeMutableBufferPointer { buffer throws(SystemError) in
                 try Syscall.poll(buffer.baseAddress!, buffer.count, timeoutMilliseconds: timeout)
             } } catch {
@@ -141,8 +166,10 @@ final class Daemon {
             }
             if fds[0].revents != 0, handleSignals() == .stop { return }
             if fds[1].revents != 0 { readNeighbourEvents() }
-            control?.process(Array(fds[own.count...]), handler: self)
             let now = Syscall.monotonicSeconds()
+            _ = snooping.process(Array(fds[2..<own.count]), now: now)
+            _ = snooping.tick(now: now)
+            control?.process(Array(fds[own.count...]), handler: self)
             resolvePending(now: now)
             rebuild(now: now)
             if threads.count > 0, dataPlanes.contains(where: { $0.lastError != nil }) {
@@ -190,6 +217,10 @@ final class Daemon {
         config.maxClients = next.config.maxClients
         config.enabled = next.config.enabled
         config.staticSubscribers = next.config.staticSubscribers
+        config.membership = next.config.membership
+        config.querier = next.config.querier
+        config.querierVersion = next.config.querierVersion
+        snooping.update(config: config, log: log)
         for entry in runtimeStatics where !config.staticSubscribers.contains(entry) {
             config.staticSubscribers.append(entry)
         }
@@ -239,15 +270,18 @@ final class Daemon {
             let key = NeighbourKey(interfaceIndex: info.index, address: entry.client)
             result.append(Membership(interface: name, group: entry.group, host: entry.client, mac: neighbourMACs[key]))
         }
-        return result
+        return result + snooping.table.memberships
     }
 
     /// Rebuilds and publishes the table when the memberships changed.
     private func rebuild(now: Double) {
         let memberships = currentMemberships()
-        guard memberships != lastMemberships || tableIsStale else { return }
+        lastMemberships = memberships
+        let forwarding = memberships.map(ForwardingEntry.init)
+        guard forwarding != lastForwarding || tableIsStale else { return }
         tableIsStale = false
-        for member in memberships {
+        lastForwarding = forwarding
+        for member in memberships where member.origin == .staticEntry {
             guard let info = interfaces.first(where: { $0.name == member.interface }) else { continue }
             let key = NeighbourKey(interfaceIndex: info.index, address: member.host)
             if member.mac == nil {
@@ -262,7 +296,6 @@ final class Daemon {
                 }
             }
         }
-        lastMemberships = memberships
         let next = ForwardingTable.build(enabled: config.enabled, maxClients: config.maxClients,
                                          interfaces: interfaces, memberships: memberships, previous: table.load())
         table.publish(next)
@@ -321,6 +354,14 @@ extension Daemon: ControlHandler {
         var report = StatusReport(version: Mutd.version, enabled: config.enabled, interfaces: config.interfaces,
                                   queues: config.queues.map(Int.init), uptimeSeconds: Int64(now - startedAt))
         report.fill(from: counters)
+        let stats = snooping.table.stats
+        report.igmp.query = stats.query
+        report.igmp.v1Report = stats.v1Report
+        report.igmp.v2Report = stats.v2Report
+        report.igmp.v3Report = stats.v3Report
+        report.igmp.leave = stats.leave
+        report.igmp.invalid = stats.invalid
+        report.refusedEntries = stats.refusedTotal
         if let text = Syscall.readTextFile("/proc/net/netfilter/nfnetlink_queue") {
             report.queueDrops = QueueStatistics.parse(text).filter { config.queues.contains($0.queue) }.reduce(0) { $0 &+ $1.drops }
         }

@@ -41,6 +41,30 @@ struct Mutd: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "error, warning, info or debug (default info).")
     var logLevel: String?
 
+    @Flag(help: "Send IGMP queries on interfaces where no other querier is heard.")
+    var querier = false
+
+    @Option(name: .customLong("querier-version"), help: "IGMP version of mutd's queries: 2 or 3 (default 3).")
+    var querierVersion: String?
+
+    @Option(name: .customLong("igmp-robustness"), help: "IGMP robustness variable until a querier says otherwise (default 2).")
+    var igmpRobustness: String?
+
+    @Option(name: .customLong("igmp-query-interval"), help: "IGMP query interval in seconds (default 125).")
+    var igmpQueryInterval: String?
+
+    @Option(name: .customLong("igmp-query-response-interval"), help: "IGMP max response time of general queries, seconds (default 10).")
+    var igmpQueryResponseInterval: String?
+
+    @Option(name: .customLong("max-groups"), help: "Most (interface, group) pairs IGMP may add (default 256).")
+    var maxGroups: String?
+
+    @Option(name: .customLong("max-members-per-group"), help: "Most hosts per (interface, group) IGMP may add (default 64).")
+    var maxMembersPerGroup: String?
+
+    @Option(name: .customLong("max-entries"), help: "Most (interface, group, host) entries IGMP may add (default 2048).")
+    var maxEntries: String?
+
     /// The command line in the config file's shape, so both combine the same way (and again on SIGHUP).
     func flagSettings() throws(ConfigError) -> ConfigFile {
         var flags = ConfigFile()
@@ -52,6 +76,13 @@ struct Mutd: ParsableCommand {
         flags.staticSubscribers = try staticSubscribers.map { text throws(ConfigError) in try StaticSubscriber(parsing: text) }
         flags.disabled = disabled ? true : nil
         flags.logLevel = logLevel
+        let extra: [(String, String?)] = [
+            ("querier", querier ? "yes" : nil), ("querier-version", querierVersion),
+            ("igmp-robustness", igmpRobustness), ("igmp-query-interval", igmpQueryInterval),
+            ("igmp-query-response-interval", igmpQueryResponseInterval), ("max-groups", maxGroups),
+            ("max-members-per-group", maxMembersPerGroup), ("max-entries", maxEntries),
+        ]
+        for case let (key, value?) in extra { flags.extra[key] = value }
         return flags
     }
 
