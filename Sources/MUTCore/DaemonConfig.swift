@@ -14,6 +14,17 @@ public struct DaemonConfig: Equatable, Sendable {
     /// Send queries where no other querier is heard (`--querier`), and which version.
     public var querier = false
     public var querierVersion = 3
+    /// Where learned state is saved for a hitless restart; beside the socket by default.
+    public var stateFile: String {
+        get { explicitStateFile ?? Self.defaultStateFile(socketPath: socketPath) }
+        set { explicitStateFile = newValue }
+    }
+    private var explicitStateFile: String?
+
+    public static func defaultStateFile(socketPath: String) -> String {
+        guard let slash = socketPath.lastIndex(of: "/") else { return "mutd.state" }
+        return String(socketPath[...slash]) + "mutd.state"
+    }
 
     public static let defaultSocketPath = "/run/mutd/mutd.sock"
 
@@ -116,6 +127,10 @@ extension DaemonConfig {
             querier = flag
         }
         if let v = try number("querier-version", 2...3) { querierVersion = Int(v) }
+        if let path = extra["state-file"] {
+            guard path.hasPrefix("/") else { throw .invalid("state-file '\(path)': expected an absolute path") }
+            stateFile = path
+        }
     }
 }
 

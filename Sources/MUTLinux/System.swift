@@ -198,6 +198,45 @@ public enum Syscall {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Replaces `path` with `text` so that a crash leaves either the old file or the new one:
+    /// write a temporary file beside it, fsync it, rename it over, fsync the directory.
+    public static func writeFileAtomically(_ path: String, _ text: String, mode: mode_t = 0o600) throws(SystemError) {
+        let temporary = path + ".tmp"
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        if fd < 0 { throw SystemError("open(\(temporary))", errno: Glibc.errno) }
+        var failure: SystemError?
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if Glibc.errno == EINTR { continue }
+                    failure = SystemError("write(\(temporary))", errno: Glibc.errno)
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil && Glibc.fsync(fd) < 0 { failure = SystemError("fsync(\(temporary))", errno: Glibc.errno) }
+        Glibc.close(fd)
+        if let failure {
+            Glibc.unlink(temporary)
+            throw failure
+        }
+        if Glibc.rename(temporary, path) < 0 {
+            let error = SystemError("rename(\(temporary), \(path))", errno: Glibc.errno)
+            Glibc.unlink(temporary)
+            throw error
+        }
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let directoryFD = Glibc.open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            _ = Glibc.fsync(directoryFD)
+            Glibc.close(directoryFD)
+        }
+    }
+
     /// Seconds on CLOCK_MONOTONIC: the daemon's one clock, injected into the pure core as a number.
     public static func monotonicSeconds() -> Double {
         var ts = timespec()

@@ -58,8 +58,19 @@ final class Daemon {
     /// republished.
     private var tableIsStale = false
 
-    /// MACs the kernel's neighbour table gave us, by (interface, address).
-    private var neighbourMACs: [NeighbourKey: MACAddress] = [:]
+    /// The latest MAC heard for each host, from the kernel's neighbour table or the host's own
+    /// IGMP frames, whichever spoke last: a MAC change follows at once from either.
+    private var latestMACs: [NeighbourKey: MACAddress] = [:]
+    /// Hosts whose neighbour entry failed (the kernel could not reach them): no copies until they
+    /// are heard from again.
+    private var failedNeighbours: Set<NeighbourKey> = []
+    private var neighbourFailures: UInt64 = 0
+    private let statePath: String
+    private var lastSaved: SavedState?
+    private var lastSaveAt = -Double.infinity
+    private var saveFailing = false
+    /// How often refreshed timers are written even when nothing else changed.
+    static let saveInterval = 30.0
     /// Static members still without a MAC: when to ask the kernel again, and how often we have.
     private var pendingResolution: [NeighbourKey: (attempts: Int, nextAt: Double)] = [:]
     /// Members whose missing MAC was already logged (once per member until it resolves).
@@ -100,6 +111,7 @@ final class Daemon {
             throw StartError("cannot open rtnetlink: \(error)")
         }
         snooping = try Snooping(interfaces: infos, config: config, log: log)
+        statePath = config.stateFile
         for queueNumber in config.queues {
             var senders: [PacketSender] = []
             for info in infos {
@@ -126,6 +138,7 @@ final class Daemon {
     func run() throws(StartError) {
         do { try neighbours.requestDump() } catch { log.warning("cannot read the neighbour table: \(error)") }
         readNeighbourEvents()
+        restoreState(now: Syscall.monotonicSeconds())
         rebuild(now: Syscall.monotonicSeconds())
         for plane in dataPlanes {
             do {
@@ -138,6 +151,7 @@ final class Daemon {
         }
         log.info("ready: queue \(config.queues.map(String.init).joined(separator: ",")), interfaces \(interfaces.map { "\($0.name) (\($0.mac))" }.joined(separator: ", ")), \(config.staticSubscribers.count) static subscriber(s), translation \(config.enabled ? "on" : "off")")
         loop()
+        saveState(now: Syscall.monotonicSeconds(), force: true)
         control?.shutdown()
         stopFlag.stop()
         threads.forEach { $0.join() }
@@ -167,11 +181,12 @@ final class Daemon {
             if fds[0].revents != 0, handleSignals() == .stop { return }
             if fds[1].revents != 0 { readNeighbourEvents() }
             let now = Syscall.monotonicSeconds()
-            _ = snooping.process(Array(fds[2..<own.count]), now: now)
-            _ = snooping.tick(now: now)
+            learn(from: snooping.process(Array(fds[2..<own.count]), now: now))
+            learn(from: snooping.tick(now: now))
             control?.process(Array(fds[own.count...]), handler: self)
             resolvePending(now: now)
             rebuild(now: now)
+            if now - lastSaveAt >= Self.saveInterval { saveState(now: now, force: false) }
             if threads.count > 0, dataPlanes.contains(where: { $0.lastError != nil }) {
                 log.error("a data-plane thread stopped; exiting so that the queue bypass takes over")
                 return
@@ -238,22 +253,54 @@ final class Daemon {
         for event in events {
             let key = NeighbourKey(interfaceIndex: event.interfaceIndex, address: event.address)
             if event.isFailed {
-                if neighbourMACs.removeValue(forKey: key) != nil {
-                    log.info("neighbour \(event.address) failed: no more copies to it")
+                if failedNeighbours.insert(key).inserted {
+                    neighbourFailures &+= 1
+                    if isMember(key) {
+                        log.warning("neighbour \(event.address) failed (unreachable): no more copies to it; its groups pass as plain multicast while it is a member")
+                    }
                 }
             } else if let mac = event.mac {
-                if let old = neighbourMACs[key], old != mac {
-                    log.info("neighbour \(event.address) changed MAC \(old) -> \(mac)")
+                if let old = latestMACs[key], old != mac, isMember(key) {
+                    log.info("neighbour \(event.address) changed MAC \(old) -> \(mac): copies follow")
                 }
-                neighbourMACs[key] = mac
+                latestMACs[key] = mac
+                if failedNeighbours.remove(key) != nil, isMember(key) {
+                    log.info("neighbour \(event.address) is reachable again at \(mac)")
+                }
             }
             // A deleted entry keeps its last MAC: the kernel forgets idle neighbours, the client
             // may still be watching.
         }
     }
 
-    /// Static members with no MAC yet: ask the kernel to resolve them (ARP), every second at
-    /// first, then every ten.
+    private func isMember(_ key: NeighbourKey) -> Bool {
+        lastMemberships.contains { $0.host == key.address && interfaceIndex($0.interface) == key.interfaceIndex }
+    }
+
+    private func interfaceIndex(_ name: String) -> Int32? {
+        interfaces.first { $0.name == name }?.index
+    }
+
+    /// A host's own IGMP frames tell its MAC, and that it is there.
+    private func learn(from actions: [MembershipAction]) {
+        for action in actions {
+            switch action {
+            case .joined(let key, let mac, _, _), .macChanged(let key, let mac):
+                guard let index = interfaceIndex(key.interface) else { continue }
+                let neighbour = NeighbourKey(interfaceIndex: index, address: key.host)
+                latestMACs[neighbour] = mac
+                failedNeighbours.remove(neighbour)
+            case .refreshed(let key):
+                guard let index = interfaceIndex(key.interface) else { continue }
+                failedNeighbours.remove(NeighbourKey(interfaceIndex: index, address: key.host))
+            default:
+                break
+            }
+        }
+    }
+
+    /// Members with no usable MAC: ask the kernel to resolve them (ARP), every second at first,
+    /// then every ten.
     private func resolvePending(now: Double) {
         for (key, state) in pendingResolution where state.nextAt <= now {
             do { try neighbours.requestResolution(of: key.address, interfaceIndex: key.interfaceIndex) } catch {
@@ -266,11 +313,16 @@ final class Daemon {
     private func currentMemberships() -> [Membership] {
         var result: [Membership] = []
         for entry in config.staticSubscribers {
-            guard let name = entry.interface, let info = interfaces.first(where: { $0.name == name }) else { continue }
-            let key = NeighbourKey(interfaceIndex: info.index, address: entry.client)
-            result.append(Membership(interface: name, group: entry.group, host: entry.client, mac: neighbourMACs[key]))
+            guard let name = entry.interface else { continue }
+            result.append(Membership(interface: name, group: entry.group, host: entry.client))
         }
-        return result + snooping.table.memberships
+        result += snooping.table.memberships
+        for i in result.indices {
+            guard let index = interfaceIndex(result[i].interface) else { continue }
+            let key = NeighbourKey(interfaceIndex: index, address: result[i].host)
+            result[i].mac = failedNeighbours.contains(key) ? nil : (latestMACs[key] ?? result[i].mac)
+        }
+        return result
     }
 
     /// Rebuilds and publishes the table when the memberships changed.
@@ -281,9 +333,10 @@ final class Daemon {
         guard forwarding != lastForwarding || tableIsStale else { return }
         tableIsStale = false
         lastForwarding = forwarding
-        for member in memberships where member.origin == .staticEntry {
-            guard let info = interfaces.first(where: { $0.name == member.interface }) else { continue }
-            let key = NeighbourKey(interfaceIndex: info.index, address: member.host)
+        saveState(now: now, force: true)
+        for member in memberships {
+            guard let index = interfaceIndex(member.interface) else { continue }
+            let key = NeighbourKey(interfaceIndex: index, address: member.host)
             if member.mac == nil {
                 if pendingResolution[key] == nil { pendingResolution[key] = (0, now) }
                 if reportedUnresolved.insert(key).inserted {
@@ -362,6 +415,9 @@ extension Daemon: ControlHandler {
         report.igmp.leave = stats.leave
         report.igmp.invalid = stats.invalid
         report.refusedEntries = stats.refusedTotal
+        report.neighbourFailures = neighbourFailures
+        report.queriesSent = snooping.queriesSent
+        report.perHostQueriesSent = snooping.perHostQueriesSent
         if let text = Syscall.readTextFile("/proc/net/netfilter/nfnetlink_queue") {
             report.queueDrops = QueueStatistics.parse(text).filter { config.queues.contains($0.queue) }.reduce(0) { $0 &+ $1.drops }
         }
@@ -373,5 +429,55 @@ extension Daemon: ControlHandler {
 
     private func groupsReport() -> GroupsReport {
         GroupsReport(table: table.load(), memberships: lastMemberships, now: Syscall.monotonicSeconds())
+    }
+}
+
+extension Daemon {
+    /// Hitless restart: IGMP memberships and runtime static subscribers saved before a stop (or
+    /// a crash: the file is rewritten on every change) are put back, so copies resume at once.
+    private func restoreState(now: Double) {
+        guard let text = Syscall.readTextFile(statePath) else { return }
+        let saved: SavedState
+        do { saved = try SavedState(json: text) } catch {
+            log.warning("ignoring state file \(statePath): \(error.description)")
+            return
+        }
+        guard saved.bootID == Self.bootID() else {
+            log.info("state file \(statePath) is from another boot: starting afresh")
+            return
+        }
+        learn(from: snooping.restore(saved, now: now))
+        for entry in saved.runtimeStatics where entry.interface.map(config.interfaces.contains) == true {
+            if !config.staticSubscribers.contains(entry) { config.staticSubscribers.append(entry) }
+            if !runtimeStatics.contains(entry) { runtimeStatics.append(entry) }
+        }
+    }
+
+    /// Writes the state file when it would say something new (`force`), or when timers were
+    /// refreshed since the last write; atomically (write, fsync, rename).
+    func saveState(now: Double, force: Bool) {
+        let state = SavedState(
+            bootID: Self.bootID(), savedAt: now, memberships: snooping.table.memberships,
+            heldInterfaces: config.interfaces.filter { snooping.table.expiryIsHeld(interface: $0) },
+            runtimeStatics: runtimeStatics)
+        var comparable = state
+        comparable.savedAt = lastSaved?.savedAt ?? 0
+        guard comparable != lastSaved else { return }
+        if !force && now - lastSaveAt < Self.saveInterval { return }
+        do {
+            try Syscall.writeFileAtomically(statePath, state.json.serialized + "\n")
+            if saveFailing { log.info("state file \(statePath) written again") }
+            saveFailing = false
+            lastSaved = state
+            lastSaveAt = now
+        } catch {
+            if !saveFailing { log.warning("cannot save state to \(statePath): \(error) (a restart will relearn from IGMP)") }
+            saveFailing = true
+            lastSaveAt = now
+        }
+    }
+
+    static func bootID() -> String {
+        String((Syscall.readTextFile("/proc/sys/kernel/random/boot_id") ?? "unknown").filter { !$0.isWhitespace })
     }
 }

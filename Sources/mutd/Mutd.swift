@@ -62,6 +62,9 @@ struct Mutd: ParsableCommand {
     @Option(name: .customLong("max-members-per-group"), help: "Most hosts per (interface, group) IGMP may add (default 64).")
     var maxMembersPerGroup: String?
 
+    @Option(name: .customLong("state-file"), help: "Where learned state is kept across restarts (default: mutd.state beside the socket).")
+    var stateFile: String?
+
     @Option(name: .customLong("max-entries"), help: "Most (interface, group, host) entries IGMP may add (default 2048).")
     var maxEntries: String?
 
@@ -81,6 +84,7 @@ struct Mutd: ParsableCommand {
             ("igmp-robustness", igmpRobustness), ("igmp-query-interval", igmpQueryInterval),
             ("igmp-query-response-interval", igmpQueryResponseInterval), ("max-groups", maxGroups),
             ("max-members-per-group", maxMembersPerGroup), ("max-entries", maxEntries),
+            ("state-file", stateFile),
         ]
         for case let (key, value?) in extra { flags.extra[key] = value }
         return flags

@@ -28,7 +28,21 @@ final class Snooping {
         var nextQueryAt = 0.0
         var startupQueriesLeft: Int
         var active = false
+        var lastGeneralQueryAt = -Double.infinity
+        var nextPerHostAt = 0.0
+        /// Per group: which of its older-version hosts gets the next per-host query.
+        var perHostCursor: [IPv4Address: Int] = [:]
     }
+
+    /// Max response time of a per-host or group-specific query (RFC 3376's last member query
+    /// interval, 1 s by default), and the gap between two per-host queries of one group: longer
+    /// than the response time, so that no two hosts of a group have a report timer running at once.
+    static let perHostResponseTime = 1.0
+    static let perHostGap = 0.25
+    /// Frames sent by the querier, for `mutctl status`.
+    private(set) var queriesSent: UInt64 = 0
+    private(set) var perHostQueriesSent: UInt64 = 0
+    private var pendingLeaves: [MembershipKey] = []
 
     init(interfaces: [InterfaceInfo], config: DaemonConfig, log: Log) throws(StartError) {
         table = MembershipTable(config: config.membership)
@@ -64,24 +78,32 @@ final class Snooping {
 
     var pollDescriptors: [pollfd] { snoopers.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) } }
 
-    /// Reads what the polled sockets have; true when the forwarding table must be rebuilt.
-    func process(_ polled: [pollfd], now: Double) -> Bool {
-        var changed = false
+    /// Reads what the polled sockets have; returns what changed in the membership table.
+    func process(_ polled: [pollfd], now: Double) -> [MembershipAction] {
+        var actions: [MembershipAction] = []
         for entry in polled where entry.revents != 0 {
             guard let snooper = snoopers.first(where: { $0.fd == entry.fd }) else { continue }
             let name = snooper.interface.name
             do {
                 try snooper.readFrames { frame in
-                    changed = receive(frame, interface: name, now: now) || changed
+                    actions += receive(frame, interface: name, now: now)
                 }
             } catch {
                 log.warning("IGMP snooping on \(name): \(error)")
             }
         }
-        return changed
+        return actions
     }
 
-    private func receive(_ frame: UnsafeRawBufferPointer, interface: String, now: Double) -> Bool {
+    /// Puts saved memberships back (hitless restart).
+    func restore(_ saved: SavedState, now: Double) -> [MembershipAction] {
+        let actions = table.restore(saved.memberships, held: Set(saved.heldInterfaces), now: now)
+        let restored = actions.filter { if case .joined = $0 { true } else { false } }.count
+        log.info("restored \(restored) IGMP membership(s) saved \(Int(now - saved.savedAt)) s ago")
+        return report(actions, now: now, quiet: true)
+    }
+
+    private func receive(_ frame: UnsafeRawBufferPointer, interface: String, now: Double) -> [MembershipAction] {
         let actions: [MembershipAction]
         if let packet = try? IGMPPacket.parse(frame: frame) {
             if case .query = packet.message, packet.senderIP != queriers[interface]?.address {
@@ -95,10 +117,14 @@ final class Snooping {
         return report(actions, now: now)
     }
 
-    /// Expires memberships and sends due queries; true when the forwarding table must be rebuilt.
-    func tick(now: Double) -> Bool {
-        let changed = report(table.expire(now: now), now: now)
-        if querierEnabled { sendDueQueries(now: now) }
+    /// Expires memberships and sends due queries; returns what changed in the membership table.
+    func tick(now: Double) -> [MembershipAction] {
+        var changed = report(table.expire(now: now), now: now)
+        if querierEnabled {
+            changed += sendDueQueries(now: now)
+            sendPerHostQueries(now: now)
+            sendLeaveQueries(now: now)
+        }
         if refusedSinceLog > 0 && now - lastRefusalLog >= Self.refusalLogInterval {
             let limits = table.config.limits
             log.warning("IGMP: refused \(refusedSinceLog) new membership(s) in the last \(Int(Self.refusalLogInterval)) s (limits: \(limits.maxGroups) groups, \(limits.maxHostsPerGroup) hosts per group, \(limits.maxEntries) entries)")
@@ -111,7 +137,10 @@ final class Snooping {
     /// The earliest time `tick` has work to do.
     func nextDeadline(now: Double) -> Double? {
         var deadlines = [table.nextDeadline()].compactMap { $0 }
-        if querierEnabled { deadlines += queriers.values.filter { $0.address != nil }.map(\.nextQueryAt) }
+        if querierEnabled {
+            deadlines += queriers.values.filter { $0.address != nil }.map(\.nextQueryAt)
+            deadlines += queriers.values.filter(\.active).map(\.nextPerHostAt)
+        }
         return deadlines.min()
     }
 
@@ -127,7 +156,8 @@ final class Snooping {
         queriers[interface] = state
     }
 
-    private func sendDueQueries(now: Double) {
+    private func sendDueQueries(now: Double) -> [MembershipAction] {
+        var actions: [MembershipAction] = []
         for snooper in snoopers {
             let name = snooper.interface.name
             guard var state = queriers[name], let own = state.address, state.nextQueryAt <= now else { continue }
@@ -143,14 +173,18 @@ final class Snooping {
                 log.info("IGMP querier on \(name): mutd queries as \(own) (IGMPv\(querierVersion), every \(timers.queryInterval.plainDescription) s)")
             }
             let frame = IGMPQueryFrame.build(version: querierVersion, sourceMAC: state.mac, sourceIP: own, timers: timers)
-            do { try snooper.send(frame: frame) } catch { log.warning("IGMP query on \(name): \(error)") }
+            do {
+                try snooper.send(frame: frame)
+                queriesSent &+= 1
+            } catch { log.warning("IGMP query on \(name): \(error)") }
+            state.lastGeneralQueryAt = now
             // Our own queries are not snooped back (outgoing frames are ignored): tell the table a
             // querier is present, so that its timers run.
             let query = IGMPQuery(version: querierVersion, group: IPv4Address(0),
                                   maxResponseCode: querierVersion >= 3 ? IGMPQueryFrame.encodeFloatingCode(Int(timers.queryResponseInterval * 10)) : UInt8(min(255, Int(timers.queryResponseInterval * 10))),
                                   robustness: querierVersion >= 3 ? timers.robustness : 0,
                                   queryIntervalCode: querierVersion >= 3 ? IGMPQueryFrame.encodeFloatingCode(Int(timers.queryInterval)) : 0)
-            _ = report(table.handle(.query(query), interface: name, hostMAC: state.mac, hostIP: own, now: now), now: now)
+            actions += report(table.handle(.query(query), interface: name, hostMAC: state.mac, hostIP: own, now: now), now: now)
             // RFC 3376 8.6/8.7: `robustness` startup queries a quarter interval apart, then the interval.
             if state.startupQueriesLeft > 1 {
                 state.startupQueriesLeft -= 1
@@ -161,18 +195,83 @@ final class Snooping {
             }
             queriers[name] = state
         }
+        return actions
     }
 
-    /// Logs what changed; true when any action changes what the data plane does.
-    private func report(_ actions: [MembershipAction], now: Double) -> Bool {
-        var changed = false
+    /// Against IGMPv2 report suppression on a shared medium: a host that hears another host's
+    /// report for a group keeps quiet, so after a general query only one member of a group is
+    /// heard. Each older-version host of a group therefore also gets a group-specific query in a
+    /// frame addressed to its own unicast MAC, one host of a group at a time, spaced by more than
+    /// the response time: the queried host is then the only one with a report timer running for
+    /// that group, and nobody's report is suppressed. Groups are cycled independently, and the
+    /// round stays clear of the general query's response window.
+    private func sendPerHostQueries(now: Double) {
+        let response = min(Self.perHostResponseTime, table.config.defaultTimers.queryResponseInterval)
+        for snooper in snoopers {
+            let name = snooper.interface.name
+            guard var state = queriers[name], state.active, let own = state.address, state.nextPerHostAt <= now else { continue }
+            let timers = table.config.defaultTimers
+            let generalWindowEnds = state.lastGeneralQueryAt + timers.queryResponseInterval + Self.perHostGap
+            if now < generalWindowEnds {
+                state.nextPerHostAt = generalWindowEnds
+                queriers[name] = state
+                continue
+            }
+            if state.nextQueryAt - now < response + Self.perHostGap {
+                state.nextPerHostAt = state.nextQueryAt + timers.queryResponseInterval + Self.perHostGap
+                queriers[name] = state
+                continue
+            }
+            var olderHosts: [IPv4Address: [(IPv4Address, MACAddress)]] = [:]
+            for m in table.memberships where m.interface == name {
+                guard case .igmp(let version, _) = m.origin, version <= 2, let mac = m.mac else { continue }
+                olderHosts[m.group, default: []].append((m.host, mac))
+            }
+            for (group, hosts) in olderHosts {
+                let index = (state.perHostCursor[group] ?? 0) % hosts.count
+                state.perHostCursor[group] = index + 1
+                let frame = IGMPQueryFrame.build(version: 2, group: group, sourceMAC: state.mac, sourceIP: own,
+                                                 destinationMAC: hosts[index].1, timers: timers, maxResponseTime: response)
+                do {
+                    try snooper.send(frame: frame)
+                    perHostQueriesSent &+= 1
+                } catch { log.warning("IGMP per-host query on \(name): \(error)") }
+            }
+            for group in state.perHostCursor.keys where olderHosts[group] == nil { state.perHostCursor[group] = nil }
+            state.nextPerHostAt = now + response + Self.perHostGap
+            queriers[name] = state
+        }
+    }
+
+    /// RFC 2236 section 3: when a host leaves, the querier asks the group whether anyone else still
+    /// wants it (a group-specific query to the group address), so the remaining members report.
+    private func sendLeaveQueries(now: Double) {
+        guard !pendingLeaves.isEmpty else { return }
+        let leaves = pendingLeaves
+        pendingLeaves = []
+        let timers = table.config.defaultTimers
+        for key in leaves {
+            guard let state = queriers[key.interface], state.active, let own = state.address,
+                  let snooper = snoopers.first(where: { $0.interface.name == key.interface }) else { continue }
+            let frame = IGMPQueryFrame.build(version: querierVersion, group: key.group, sourceMAC: state.mac, sourceIP: own,
+                                             timers: timers, maxResponseTime: min(Self.perHostResponseTime, timers.queryResponseInterval))
+            do {
+                try snooper.send(frame: frame)
+                queriesSent &+= 1
+            } catch { log.warning("IGMP group query on \(key.interface): \(error)") }
+        }
+    }
+
+    /// Logs what changed and passes the actions on.
+    private func report(_ actions: [MembershipAction], now: Double, quiet: Bool = false) -> [MembershipAction] {
         for action in actions {
-            changed = changed || action.changesForwarding
             switch action {
             case .joined(let key, let mac, let filter, let version):
+                if quiet { break }
                 log.info("IGMP: \(key.host) (\(mac)) joined \(key.group) on \(key.interface), IGMPv\(version), \(describe(filter))")
             case .left(let key):
                 log.info("IGMP: \(key.host) left \(key.group) on \(key.interface)")
+                pendingLeaves.append(key)
             case .expired(let key):
                 log.info("IGMP: \(key.host) expired from \(key.group) on \(key.interface) (no report for one membership interval)")
             case .filterChanged(let key, let filter):
@@ -189,7 +288,7 @@ final class Snooping {
                 break
             }
         }
-        return changed
+        return actions
     }
 
     private func describe(_ filter: SourceFilter) -> String {

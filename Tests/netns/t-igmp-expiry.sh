@@ -6,6 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 require_root
 require_translator
+joins_logged() { [ "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge "$1" ]; }
 [ "$TRANSLATOR" = mutd ] || skip "needs mutd (IGMP snooping)"
 
 RATE=100
@@ -18,7 +19,7 @@ MUTD_ARGS=(--querier --igmp-query-interval 2 --igmp-query-response-interval 1 --
 start_translator
 for i in 1 2; do start_sink "$i" --expect "$COUNT"; done
 wait_sinks_ready 1 2
-wait_until 5 test "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge 2 || fail "mutd did not learn both clients"
+wait_until 5 joins_logged 2 || fail "mutd did not learn both clients"
 send_stream_background() {
 	in_ns "$NS_SRC" python3 "$TOOLS/mcast-send" --group "$GROUP" --port "$PORT" --count "$COUNT" --rate "$RATE" \
 		--ttl "$SENDER_TTL" --stream 7 >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" &

@@ -5,6 +5,7 @@ export GROUP=232.1.1.1
 source "$(dirname "$0")/lib.sh"
 require_root
 require_translator
+joins_logged() { [ "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge "$1" ]; }
 [ "$TRANSLATOR" = mutd ] || skip "needs mutd (IGMP snooping)"
 
 COUNT=300
@@ -23,7 +24,7 @@ start_translator
 start_sink 1 --source "$S1" --expect "$COUNT"
 start_sink 2 --source "$S2" --expect "$COUNT"
 wait_sinks_ready 1 2
-wait_until 5 test "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge 2 || fail "mutd did not learn both (S,G) joins"
+wait_until 5 joins_logged 2 || fail "mutd did not learn both (S,G) joins"
 grep "IGMP" "$TRANSLATOR_LOG" | sed 's/^/  /'
 # Both sources at once, each its own stream id.
 in_ns "$NS_SRC" python3 "$TOOLS/mcast-send" --group "$GROUP" --port "$PORT" --count "$COUNT" --rate 300 \

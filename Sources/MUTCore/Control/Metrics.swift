@@ -35,6 +35,9 @@ public enum MetricsExposition {
         family("mut_igmp_messages_total", "counter", "IGMP messages snooped, by type.",
                IGMPMessageCounts.labels.map { ([("type", $0)], String(status.igmp[$0])) })
         one("mut_refused_entries_total", "counter", "Memberships refused because the table was full.", status.refusedEntries)
+        one("mut_neighbour_failures_total", "counter", "Client neighbour entries that failed; their copies stopped.", status.neighbourFailures)
+        one("mut_igmp_queries_sent_total", "counter", "IGMP general and group-specific queries mutd sent as querier.", status.queriesSent)
+        one("mut_igmp_per_host_queries_sent_total", "counter", "IGMP queries mutd sent to one host's unicast MAC.", status.perHostQueriesSent)
         one("mut_groups", "gauge", "Current (interface, group) entries.", status.groups)
         one("mut_clients", "gauge", "Current (interface, group, client) subscriptions.", status.clients)
 

@@ -62,6 +62,11 @@ public struct StatusReport: Equatable, Sendable {
     public var igmp = IGMPMessageCounts()
     /// Memberships the table bounds refused (too many groups, members or entries).
     public var refusedEntries: UInt64 = 0
+    /// Neighbour entries of clients that failed (unreachable): their copies stopped.
+    public var neighbourFailures: UInt64 = 0
+    /// IGMP queries mutd sent as querier, and per-host queries (unicast MAC) among them not counted.
+    public var queriesSent: UInt64 = 0
+    public var perHostQueriesSent: UInt64 = 0
     public var groups: Int = 0
     public var clients: Int = 0
 
@@ -118,6 +123,9 @@ public struct StatusReport: Equatable, Sendable {
             ("queue_drops", .uint(queueDrops)),
             ("igmp", .object(IGMPMessageCounts.labels.map { ($0, .uint(igmp[$0])) })),
             ("refused_entries", .uint(refusedEntries)),
+            ("neighbour_failures", .uint(neighbourFailures)),
+            ("queries_sent", .uint(queriesSent)),
+            ("per_host_queries_sent", .uint(perHostQueriesSent)),
         ])
     }
 
@@ -141,6 +149,9 @@ public struct StatusReport: Equatable, Sendable {
         verdictErrors = try r.uint64("verdict_errors", default: 0)
         queueDrops = try r.uint64("queue_drops", default: 0)
         refusedEntries = try r.uint64("refused_entries", default: 0)
+        neighbourFailures = try r.uint64("neighbour_failures", default: 0)
+        queriesSent = try r.uint64("queries_sent", default: 0)
+        perHostQueriesSent = try r.uint64("per_host_queries_sent", default: 0)
         passedByReason = try r.counts("passed_by_reason")
         var igmp = IGMPMessageCounts()
         for (label, count) in try r.counts("igmp") { igmp[label] = count }
@@ -174,6 +185,8 @@ public struct StatusReport: Equatable, Sendable {
             ["queue drops", String(queueDrops)],
             ["igmp", joined(IGMPMessageCounts.labels.map { ($0, igmp[$0]) })],
             ["refused entries", String(refusedEntries)],
+            ["neighbour failures", String(neighbourFailures)],
+            ["queries sent", "\(queriesSent) general/group, \(perHostQueriesSent) per-host"],
         ]
         return TextTable(columns: [.left, .left], rows: rows).lines.joined(separator: "\n") + "\n"
     }

@@ -144,3 +144,19 @@ struct HostMembershipState: Equatable, Sendable {
         return true
     }
 }
+
+extension HostMembershipState {
+    /// The state a saved membership describes: its version's host-present timer, or its IGMPv3
+    /// filter with every timer at `until`.
+    mutating func restore(version: Int, filter: SourceFilter, until: Double) {
+        switch version {
+        case 1: v1HostPresentUntil = until
+        case 2: v2HostPresentUntil = until
+        default:
+            switch filter {
+            case .include(let sources): sourceState = .include(Dictionary(sources.map { ($0, until) }, uniquingKeysWith: max))
+            case .exclude(let sources): sourceState = .exclude(Set(sources), groupTimer: until)
+            }
+        }
+    }
+}

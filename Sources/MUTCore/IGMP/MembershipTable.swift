@@ -244,7 +244,7 @@ public struct MembershipTable: Sendable {
 
     /// Runs `change` on the host's state (a fresh one when the host is new) and reports the
     /// difference. `change` returns false when the host must be removed at once.
-    private mutating func update(
+    fileprivate mutating func update(
         _ key: MembershipKey, hostMAC: MACAddress, _ change: (inout HostMembershipState) -> Bool
     ) -> [MembershipAction] {
         let groupKey = GroupKey(interface: key.interface, group: key.group)
@@ -351,5 +351,30 @@ public struct MembershipTable: Sendable {
             return [.querierHeard(interface: interface, address: address, version: query.version, timers: state.timers)]
         }
         return []
+    }
+}
+
+extension MembershipTable {
+    /// Puts back memberships saved before a restart (hitless restart): each gets its saved filter,
+    /// compatibility version and expiry. Entries already past their expiry are skipped unless
+    /// `held` (their interface had no querier, so they were being held, not timed). Limits apply as
+    /// to reports. Returns the `.joined` actions of what was restored.
+    public mutating func restore(_ saved: [Membership], held: Set<String>, now: Double) -> [MembershipAction] {
+        var actions: [MembershipAction] = []
+        for membership in saved {
+            guard case .igmp(let version, let savedExpiry) = membership.origin, let mac = membership.mac,
+                  membership.group.isMulticast, !membership.group.isLinkLocalMulticast else { continue }
+            var expiresAt = savedExpiry
+            if held.contains(membership.interface) {
+                expiresAt = max(expiresAt, now + timers(interface: membership.interface).membershipInterval)
+            }
+            guard expiresAt > now else { continue }
+            let key = MembershipKey(interface: membership.interface, group: membership.group, host: membership.host)
+            actions += update(key, hostMAC: mac) { state in
+                state.restore(version: version, filter: membership.filter, until: expiresAt)
+                return true
+            }
+        }
+        return actions
     }
 }
