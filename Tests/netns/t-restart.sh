@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Hitless restart: two clients joined through IGMP, then their IGMP is blocked (no report can
+# reach mutd from here on). mutd is killed with SIGKILL mid-stream: the queue bypass keeps the
+# stream flowing as plain multicast. mutd starts again: it restores the memberships from its
+# state file and copies resume within one second of its start, with no report in between.
+source "$(dirname "$0")/lib.sh"
+require_root
+require_translator
+[ "$TRANSLATOR" = mutd ] || skip "needs mutd (hitless restart)"
+joins_logged() { [ "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge "$1" ]; }
+
+RATE=200
+COUNT=2000   # 10 s
+topology 2
+for i in 1 2; do sysctl_in "$(client_ns "$i")" net.ipv4.conf.eth0.force_igmp_version=3; done
+learn_neighbours
+load_queue_rule
+start_translator
+for i in 1 2; do start_sink "$i" --expect "$COUNT"; done
+wait_sinks_ready 1 2
+wait_until 5 joins_logged 2 || fail "mutd did not learn both clients"
+wait_until 5 test -s "$WORKDIR/mutd.state" || fail "mutd wrote no state file"
+for i in 1 2; do block_igmp "$i"; done
+t0=$(date +%s.%N)
+in_ns "$NS_SRC" python3 "$TOOLS/mcast-send" --group "$GROUP" --port "$PORT" --count "$COUNT" --rate "$RATE" \
+	--ttl "$SENDER_TTL" --stream 7 >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" &
+remember $!
+sleep 3
+stop_translator KILL
+cp "$TRANSLATOR_LOG" "$WORKDIR/translator-first.log"
+say "mutd killed with SIGKILL at ~3 s"
+sleep 2
+t_restart=$(date +%s.%N)
+start_translator
+say "mutd started again at ~5 s"
+wait_until 15 test -s "$WORKDIR/send.json" || fail "the sender did not finish"
+sleep 0.5
+stop_sinks 1 2
+grep -E "restored|IGMP|ready" "$TRANSLATOR_LOG" | sed 's/^/  second run: /'
+restart_seq=$(awk -v a="$t0" -v b="$t_restart" -v r="$RATE" 'BEGIN { printf "%d", (b - a) * r }')
+for i in 1 2; do summarize_sink "$i"; say "    seq ranges: $(sink "$i" capture.seq_range)"; done
+range() { sink "$1" capture.seq_range | python3 -c "import json,sys; r=json.load(sys.stdin).get('$2'); print(r[$3] if r else -1)"; }
+check "mutd restored both memberships from its state file" grep -q "restored 2 IGMP membership" "$TRANSLATOR_LOG"
+check "no IGMP report reached mutd after the restart" eq "$(grep -c "joined" "$TRANSLATOR_LOG")" 0
+for i in 1 2; do
+	check "client $i: no packet lost over kill and restart (socket $(sink $i socket.unique)/$COUNT)" ge "$(sink $i socket.unique)" $((COUNT - 10))
+	check "client $i: plain multicast while mutd was down" ge "$(range $i group 1)" 0
+	check "client $i: copies resumed within 1 s of the start (last multicast seq $(range $i group 1) ≤ $((restart_seq + RATE)))" \
+		le "$(range $i group 1)" $((restart_seq + RATE))
+	check "client $i: unicast copies to the end" eq "$(range $i own 1)" $((COUNT - 1))
+done
+finish
