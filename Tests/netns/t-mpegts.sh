@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317  # helpers below are called through wait_until
 # A real IPTV stream end to end.  In the source namespace ffmpeg encodes a test
 # pattern (H.264, libx264 ultrafast/zerolatency, CBR about 4 Mbit/s, MPEG-TS in
 # 1316-byte datagrams, as IPTV headends send it) to $GROUP:$PORT for
@@ -19,6 +20,7 @@
 #     counters, so the recording itself cannot show loss);
 #   - VLC player: the dumped stream has zero continuity errors and every TS packet;
 #   - the checker itself flags one dropped TS packet (not a vacuous zero).
+# shellcheck source=Tests/netns/lib.sh
 source "$(dirname "$0")/lib.sh"
 require_root
 require_translator
@@ -45,7 +47,7 @@ capture() {
 		"udp dst port $PORT" >"$WORKDIR/$name-tcpdump.log" 2>&1 &
 	eval "CAPTURE_PID_$name=$!"
 	remember "$!"
-	wait_until 10 grep -q "listening on" "$WORKDIR/$name-tcpdump.log" \
+	wait_until 10 grep -qs "listening on" "$WORKDIR/$name-tcpdump.log" \
 		|| fail "tcpdump on $ns $iface did not start: $(tail -n 2 "$WORKDIR/$name-tcpdump.log")"
 }
 
@@ -68,7 +70,7 @@ start_ffmpeg_player() {
 		-y "$WORKDIR/player$i.ts" >"$WORKDIR/player$i.log" 2>&1 &
 	eval "PLAYER_PID_$i=$!"
 	remember "$!"
-	PLAYER_KIND[$i]=ffmpeg
+	PLAYER_KIND[i]=ffmpeg
 }
 
 start_vlc_player() {
@@ -82,7 +84,7 @@ start_vlc_player() {
 		"udp://@$GROUP:$PORT" >"$WORKDIR/player$i.log" 2>&1 &
 	eval "PLAYER_PID_$i=$!"
 	remember "$!"
-	PLAYER_KIND[$i]=vlc
+	PLAYER_KIND[i]=vlc
 }
 
 # player_listening I: the player's process has a UDP socket bound to $PORT.
@@ -111,7 +113,8 @@ ip netns exec "$NS_SRC" ffmpeg -nostdin -hide_banner -loglevel error -re \
 	>"$WORKDIR/sender.log" 2>&1 &
 SENDER_PID=$!
 remember "$SENDER_PID"
-wait_until $((SECONDS_TO_SEND + 30)) eval '! ours $SENDER_PID' || fail "sender still running after $((SECONDS_TO_SEND + 30)) s"
+sender_done() { ! ours "$SENDER_PID"; }
+wait_until $((SECONDS_TO_SEND + 30)) sender_done || fail "sender still running after $((SECONDS_TO_SEND + 30)) s"
 wait "$SENDER_PID" 2>/dev/null; sender_status=$?
 forget "$SENDER_PID"
 [ "$sender_status" -eq 0 ] || fail "ffmpeg sender failed (exit $sender_status): $(tail -n 3 "$WORKDIR/sender.log")"
@@ -125,7 +128,8 @@ for i in 1 2; do
 	pid=$(eval echo "\$PLAYER_PID_$i")
 	case ${PLAYER_KIND[$i]} in
 	ffmpeg)
-		wait_until 30 eval "! ours $pid" || say "  (ffmpeg on client $i did not end by itself; stopping it)"
+		player_done() { ! ours "$1"; }
+		wait_until 30 player_done "$pid" || say "  (ffmpeg on client $i did not end by itself; stopping it)"
 		;;
 	vlc)
 		last=-1 same=0
@@ -172,6 +176,8 @@ say "sent: $SENT_FRAMES video frames"
 "$TS_CHECK" "$WORKDIR/lossy.ts" >"$WORKDIR/lossy.json"
 check "ts-check flags one dropped TS packet" ge "$(json_get "$WORKDIR/lossy.json" cc_errors)" 1
 
+say "tcpdump -e on client 1 (first 2 frames):"
+tcpdump -e -n -r "$WORKDIR/wire1.pcap" -c 2 2>/dev/null | sed 's/^/    /'
 for i in 1 2; do
 	mac=$(client_mac "$i")
 	"$TS_CHECK" --pcap "$WORKDIR/wire$i.pcap" --port "$PORT" --own-mac "$mac" >"$WORKDIR/wire$i.json"
@@ -208,6 +214,8 @@ done
 
 if [ "$TRANSLATOR" = mutd ] && [ -x "$MUT_BIN_DIR/mutctl" ]; then
 	in_ns "$NS_RTR" "$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" status --json >"$WORKDIR/status.json" 2>&1
+	say "mutctl groups:"
+	in_ns "$NS_RTR" "$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups 2>&1 | sed 's/^/    /'
 	say "mutd: packets=$(json_get "$WORKDIR/status.json" packets) copies=$(json_get "$WORKDIR/status.json" copies) passed=$(json_get "$WORKDIR/status.json" passed) queue_drops=$(json_get "$WORKDIR/status.json" queue_drops)"
 	check "mutd: translated every datagram, two copies each" \
 		eq "$(json_get "$WORKDIR/status.json" packets)/$(json_get "$WORKDIR/status.json" copies)" \

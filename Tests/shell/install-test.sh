@@ -62,7 +62,7 @@ done
 
 # Man pages: render, carry their name, no groff warnings.
 for page in usr/share/man/man8/mutd.8 usr/share/man/man8/mutctl.8 usr/share/man/man5/mutd.conf.5; do
-	base=$(basename "$page"); title=$(echo "${base%.*}" | tr 'a-z' 'A-Z')
+	base=$(basename "$page"); title=$(echo "${base%.*}" | tr '[:lower:]' '[:upper:]')
 	[ -f "$d/$page" ] || continue
 	head_lines=$(MANWIDTH=80 man -l "$d/$page" 2>"$tmp/man.err" | head -n 5)
 	if printf '%s' "$head_lines" | grep -q "^$title(" && [ ! -s "$tmp/man.err" ]; then ok "man -l $base: $(printf '%s' "$head_lines" | sed -n 4p | sed 's/^ *//')"

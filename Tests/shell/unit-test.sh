@@ -58,10 +58,10 @@ for setting in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateT
 	"CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW" RuntimeDirectory=mutd; do
 	if grep -qx "$setting" "$UNIT"; then ok "$setting"; else bad "missing: $setting"; fi
 done
-grep -q '^ExecStartPre=+/usr/share/mut/nft-rules/load ' "$UNIT" && ok "ExecStartPre loads the ruleset with the installed loader" \
-	|| bad "no ExecStartPre with /usr/share/mut/nft-rules/load"
-grep -qx 'ExecStopPost=+/usr/share/mut/nft-rules/load --unload' "$UNIT" && ok "ExecStopPost unloads it" \
-	|| bad "no ExecStopPost ... --unload"
+if grep -q '^ExecStartPre=+/usr/share/mut/nft-rules/load ' "$UNIT"; then ok "ExecStartPre loads the ruleset with the installed loader"
+else bad "no ExecStartPre with /usr/share/mut/nft-rules/load"; fi
+if grep -qx 'ExecStopPost=+/usr/share/mut/nft-rules/load --unload' "$UNIT"; then ok "ExecStopPost unloads it"
+else bad "no ExecStopPost ... --unload"; fi
 
 # Exposure score (systemd 250+ has --offline).
 if out=$(systemd-analyze security --offline=yes "$tmp/unit/mutd.service" 2>&1); then
