@@ -2,6 +2,8 @@
 SHELL       := /bin/bash
 PREFIX      ?= /usr/local
 DESTDIR     ?=
+SYSTEMD_UNIT_DIR ?= /lib/systemd/system
+DOC_DIR     ?= $(PREFIX)/share/doc/mut
 SWIFT       ?= swift
 CONFIG      ?= debug
 BIN_DIR     := .build/$(CONFIG)
@@ -9,7 +11,8 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # What a fresh Debian machine lacks for building and for the network-namespace suite.
 DEB_PACKAGES := pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev \
-                nftables iptables smcroute tcpdump iproute2 procps python3 python3-prometheus-client util-linux
+                nftables iptables smcroute tcpdump iproute2 procps python3 python3-prometheus-client util-linux \
+                ffmpeg vlc-bin vlc-plugin-base man-db groff-base systemd
 
 .PHONY: all build release deps test test-unit test-shell test-netns demo install clean
 
@@ -23,14 +26,15 @@ deps:
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
 	elif [ "$$(id -u)" -eq 0 ]; then \
 		echo "deps: installing$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	else echo "deps: MISSING Debian packages:$$missing (run 'sudo make deps')"; exit 1; fi
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
+# Release binaries carry the Swift runtime, so a router needs no Swift installation.
 release:
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 test: deps build test-unit test-shell test-netns
 
@@ -49,11 +53,23 @@ demo: build
 	MUT_BIN_DIR=$(CURDIR)/$(BIN_DIR) bash tools/demo.sh
 
 install: release
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mut/nft-rules
-	install -m 0755 .build/release/mutd $(DESTDIR)$(PREFIX)/sbin/mutd
-	install -m 0755 .build/release/mutctl $(DESTDIR)$(PREFIX)/bin/mutctl
-	install -m 0644 nft-rules/mut.nft $(DESTDIR)$(PREFIX)/share/mut/nft-rules/mut.nft
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/mut/nft-rules $(DESTDIR)$(PREFIX)/share/mut/openwrt \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(DOC_DIR) $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -s -m 0755 .build/release/mutd $(DESTDIR)$(PREFIX)/sbin/mutd
+	install -s -m 0755 .build/release/mutctl $(DESTDIR)$(PREFIX)/bin/mutctl
+	install -m 0644 nft-rules/mut.nft nft-rules/README.md $(DESTDIR)$(PREFIX)/share/mut/nft-rules/
 	install -m 0755 nft-rules/load $(DESTDIR)$(PREFIX)/share/mut/nft-rules/load
+	install -m 0644 man/mutd.8 man/mutctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/mutd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 dist/mutd.conf.example docs/operations.md $(DESTDIR)$(DOC_DIR)/
+	sed -e 's#/usr/sbin/mutd#$(PREFIX)/sbin/mutd#g' -e 's#/usr/share/mut/#$(PREFIX)/share/mut/#g' \
+		-e 's#/usr/share/doc/mut/#$(DOC_DIR)/#g' dist/openwrt/mutd.init >$(DESTDIR)$(PREFIX)/share/mut/openwrt/mutd.init
+	chmod 0755 $(DESTDIR)$(PREFIX)/share/mut/openwrt/mutd.init
+	sed -e 's#/usr/sbin/mutd#$(PREFIX)/sbin/mutd#g' -e 's#/usr/share/mut/#$(PREFIX)/share/mut/#g' \
+		-e 's#/usr/share/doc/mut/#$(DOC_DIR)/#g' dist/mutd.service >$(DESTDIR)$(SYSTEMD_UNIT_DIR)/mutd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/mutd.service
 
 clean:
 	rm -rf .build

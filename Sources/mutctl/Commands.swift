@@ -22,6 +22,7 @@ struct Mutctl: ParsableCommand {
         commandName: "mutctl",
         abstract: "Inspect and steer mutd, the multicast-to-unicast daemon, over its control socket.",
         discussion: "Exit status: 0 done, 1 the daemon refused (reason on stderr), 2 usage, 3 cannot reach the daemon.",
+        version: MUTVersion.string,
         subcommands: [Status.self, Groups.self, Add.self, Del.self, Enable.self, Disable.self, Metrics.self])
 
     @OptionGroup var connection: ConnectionOptions

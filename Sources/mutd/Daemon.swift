@@ -4,8 +4,8 @@ import MUTLinux
 import Glibc
 #endif
 
-/// Why mutd cannot start: printed as one line, exit status 1.
-struct StartError: Error, CustomStringConvertible {
+/// Why mutd cannot start or had to stop: printed as one line, exit status 1.
+struct DaemonError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
@@ -77,7 +77,7 @@ final class Daemon {
     private var reportedUnresolved: Set<NeighbourKey> = []
     private var lastMemberships: [Membership] = []
 
-    init(loaded: LoadedConfig, log: Log) throws(StartError) {
+    init(loaded: LoadedConfig, log: Log) throws(DaemonError) {
         let config = loaded.config
         self.loaded = loaded
         self.config = config
@@ -86,29 +86,29 @@ final class Daemon {
         var infos: [InterfaceInfo] = []
         let probe: Int32
         do { probe = try Syscall.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0) } catch {
-            throw StartError("cannot open a socket: \(error)")
+            throw DaemonError("cannot open a socket: \(error)")
         }
         defer { Syscall.close(probe) }
         for name in config.interfaces {
             let index: Int32
             do { index = try Syscall.interfaceIndex(name) } catch {
-                throw StartError("no such interface: \(name)")
+                throw DaemonError("no such interface: \(name)")
             }
             let mac: MACAddress
             do { mac = MACAddress(bytes: try Syscall.interfaceMAC(name, using: probe)) } catch {
-                throw StartError("interface \(name): cannot read its MAC address: \(error.message)")
+                throw DaemonError("interface \(name): cannot read its MAC address: \(error.message)")
             }
-            guard mac.isUnicast else { throw StartError("interface \(name) has no Ethernet address (is it an Ethernet or Wi-Fi interface?)") }
+            guard mac.isUnicast else { throw DaemonError("interface \(name) has no Ethernet address (is it an Ethernet or Wi-Fi interface?)") }
             infos.append(InterfaceInfo(name: name, index: index, mac: mac))
         }
         interfaces = infos
         table = TableCell(ForwardingTable.build(enabled: config.enabled, maxClients: config.maxClients,
                                                 interfaces: infos, memberships: [], previous: nil))
         do { signals = try Syscall.signalFileDescriptor() } catch {
-            throw StartError("cannot set up signal handling: \(error)")
+            throw DaemonError("cannot set up signal handling: \(error)")
         }
         do { neighbours = try NeighbourWatch() } catch {
-            throw StartError("cannot open rtnetlink: \(error)")
+            throw DaemonError("cannot open rtnetlink: \(error)")
         }
         snooping = try Snooping(interfaces: infos, config: config, log: log)
         statePath = config.stateFile
@@ -117,25 +117,27 @@ final class Daemon {
             for info in infos {
                 do { senders.append(try PacketSender(interface: info)) } catch {
                     if error.errno == EPERM || error.errno == EACCES {
-                        throw StartError("cannot open an AF_PACKET socket on \(info.name): permission denied (mutd needs CAP_NET_RAW and CAP_NET_ADMIN: run it as root)")
+                        throw DaemonError("cannot open an AF_PACKET socket on \(info.name): permission denied (mutd needs CAP_NET_RAW and CAP_NET_ADMIN: run it as root)")
                     }
-                    throw StartError("cannot open an AF_PACKET socket on \(info.name): \(error)")
+                    throw DaemonError("cannot open an AF_PACKET socket on \(info.name): \(error)")
                 }
             }
             let queue: NetfilterQueue
             do { queue = try NetfilterQueue(queue: queueNumber) } catch {
-                throw StartError(error.description)
+                throw DaemonError(error.description)
             }
             dataPlanes.append(DataPlane(queue: queue, senders: senders, table: table, counters: counters, stopFlag: stopFlag))
         }
         do {
             control = try ControlServer(configuration: ControlServerConfiguration(path: config.socketPath, groupName: config.socketGroup))
         } catch {
-            throw StartError(error.description)
+            throw DaemonError(error.description)
         }
     }
 
-    func run() throws(StartError) {
+    /// Runs until a signal stops it. Throws when a data-plane thread died: mutd then exits
+    /// non-zero, so that a supervisor restarts it (the queue bypass carries traffic meanwhile).
+    func run() throws(DaemonError) {
         do { try neighbours.requestDump() } catch { log.warning("cannot read the neighbour table: \(error)") }
         readNeighbourEvents()
         restoreState(now: Syscall.monotonicSeconds())
@@ -146,7 +148,7 @@ final class Daemon {
             } catch {
                 stopFlag.stop()
                 threads.forEach { $0.join() }
-                throw StartError("cannot start the data-plane thread: \(error)")
+                throw DaemonError("cannot start the data-plane thread: \(error)")
             }
         }
         log.info("ready: queue \(config.queues.map(String.init).joined(separator: ",")), interfaces \(interfaces.map { "\($0.name) (\($0.mac))" }.joined(separator: ", ")), \(config.staticSubscribers.count) static subscriber(s), translation \(config.enabled ? "on" : "off")")
@@ -155,10 +157,11 @@ final class Daemon {
         control?.shutdown()
         stopFlag.stop()
         threads.forEach { $0.join() }
-        for plane in dataPlanes where plane.lastError != nil {
-            log.error("queue \(plane.queueNumber) stopped: \(plane.lastError!)")
-        }
+        let failed = dataPlanes.filter { $0.lastError != nil }
         log.info("stopped: \(counters.packets.load(ordering: .relaxed)) packets, \(counters.copies.load(ordering: .relaxed)) copies, \(counters.dropped.load(ordering: .relaxed)) dropped, \(counters.passedTotal) passed")
+        if let plane = failed.first {
+            throw DaemonError("queue \(plane.queueNumber) stopped: \(plane.lastError!)")
+        }
     }
 
     private func loop() {

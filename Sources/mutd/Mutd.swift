@@ -7,7 +7,7 @@ import Glibc
 
 @main
 struct Mutd: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = MUTVersion.string
 
     static let configuration = CommandConfiguration(
         commandName: "mutd",

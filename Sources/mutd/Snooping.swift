@@ -44,7 +44,7 @@ final class Snooping {
     private(set) var perHostQueriesSent: UInt64 = 0
     private var pendingLeaves: [MembershipKey] = []
 
-    init(interfaces: [InterfaceInfo], config: DaemonConfig, log: Log) throws(StartError) {
+    init(interfaces: [InterfaceInfo], config: DaemonConfig, log: Log) throws(DaemonError) {
         table = MembershipTable(config: config.membership)
         self.log = log
         querierEnabled = config.querier
@@ -52,12 +52,12 @@ final class Snooping {
         var sockets: [IGMPSnooper] = []
         let probe: Int32
         do { probe = try Syscall.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0) } catch {
-            throw StartError("cannot open a socket: \(error)")
+            throw DaemonError("cannot open a socket: \(error)")
         }
         defer { Syscall.close(probe) }
         for info in interfaces {
             do { sockets.append(try IGMPSnooper(interface: info)) } catch {
-                throw StartError("cannot snoop IGMP on \(info.name): \(error)")
+                throw DaemonError("cannot snoop IGMP on \(info.name): \(error)")
             }
             let address = Syscall.interfaceIPv4(info.name, using: probe)
             if config.querier && address == nil {
