@@ -450,6 +450,23 @@ send_stream() {
 	say "sent $SENT packets to $GROUP:$PORT at $rate pps (ttl $SENDER_TTL)"
 }
 
+# capture NS IFACE NAME: tcpdump of the test port into $WORKDIR/NAME.pcap, until stop_capture NAME.
+capture() {
+	local ns=$1 iface=$2 name=$3
+	ip netns exec "$ns" tcpdump -i "$iface" -n -U -s 0 -B 8192 -w "$WORKDIR/$name.pcap" \
+		"udp dst port $PORT" >"$WORKDIR/$name-tcpdump.log" 2>&1 &
+	eval "CAPTURE_PID_$name=$!"
+	remember "$!"
+	wait_until 10 grep -qs "listening on" "$WORKDIR/$name-tcpdump.log" \
+		|| fail "tcpdump on $ns $iface did not start: $(tail -n 2 "$WORKDIR/$name-tcpdump.log")"
+}
+
+stop_capture() {
+	local pid; pid=$(eval echo "\$CAPTURE_PID_$1")
+	stop_pid "$pid" INT
+	grep -E "captured|dropped" "$WORKDIR/$1-tcpdump.log" | tr '\n' ' '
+}
+
 # json_get FILE PATH: a value from a JSON file, PATH dotted ("capture.to_own_mac");
 # prints "null" for absent keys.
 json_get() {

@@ -41,22 +41,6 @@ load_queue_rule
 start_translator 1 2
 
 # capture NS IFACE NAME: tcpdump the stream's frames (link headers kept) to NAME.pcap.
-capture() {
-	local ns=$1 iface=$2 name=$3
-	ip netns exec "$ns" tcpdump -i "$iface" -n -U -s 0 -B 8192 -w "$WORKDIR/$name.pcap" \
-		"udp dst port $PORT" >"$WORKDIR/$name-tcpdump.log" 2>&1 &
-	eval "CAPTURE_PID_$name=$!"
-	remember "$!"
-	wait_until 10 grep -qs "listening on" "$WORKDIR/$name-tcpdump.log" \
-		|| fail "tcpdump on $ns $iface did not start: $(tail -n 2 "$WORKDIR/$name-tcpdump.log")"
-}
-
-stop_capture() {
-	local pid; pid=$(eval echo "\$CAPTURE_PID_$1")
-	stop_pid "$pid" INT
-	grep -E "captured|dropped" "$WORKDIR/$1-tcpdump.log" | tr '\n' ' '
-}
-
 capture "$NS_SRC" eth0 sent
 capture "$(client_ns 1)" eth0 wire1
 capture "$(client_ns 2)" eth0 wire2
