@@ -57,6 +57,9 @@ final class Snooping {
         defer { Syscall.close(probe) }
         for info in interfaces {
             do { sockets.append(try IGMPSnooper(interface: info)) } catch {
+                if error.errno == EPERM || error.errno == EACCES {
+                    throw DaemonError("cannot snoop IGMP on \(info.name): permission denied (mutd needs CAP_NET_RAW and CAP_NET_ADMIN: run it as root)")
+                }
                 throw DaemonError("cannot snoop IGMP on \(info.name): \(error)")
             }
             let address = Syscall.interfaceIPv4(info.name, using: probe)

@@ -43,7 +43,11 @@ range() { sink "$1" capture.seq_range | python3 -c "import json,sys; r=json.load
 check "mutd restored both memberships from its state file" grep -q "restored 2 IGMP membership" "$TRANSLATOR_LOG"
 check "no IGMP report reached mutd after the restart" eq "$(grep -c "joined" "$TRANSLATOR_LOG")" 0
 for i in 1 2; do
-	check "client $i: no packet lost over kill and restart (socket $(sink $i socket.unique)/$COUNT)" ge "$(sink $i socket.unique)" $((COUNT - 10))
+	# SIGKILL loses what sat in the queue unverdicted at that instant (none on an idle machine,
+	# a few hundred ms' worth on a loaded one): t-failopen covers the kill; here, at most 1 s.
+	check "client $i: at most 1 s of stream lost over kill and restart (socket $(sink $i socket.unique)/$COUNT)" ge "$(sink $i socket.unique)" $((COUNT - RATE))
+	check "client $i: no gap while mutd was down (multicast seqs contiguous)" \
+		eq "$(sink $i capture.to_group_mac)" "$(( $(range $i group 1) - $(range $i group 0) + 1 ))"
 	check "client $i: plain multicast while mutd was down" ge "$(range $i group 1)" 0
 	check "client $i: copies resumed within 1 s of the start (last multicast seq $(range $i group 1) ≤ $((restart_seq + RATE)))" \
 		le "$(range $i group 1)" $((restart_seq + RATE))
