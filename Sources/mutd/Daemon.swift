@@ -57,6 +57,8 @@ final class Daemon {
     /// Set when something other than memberships changed (enable/disable) and the table must be
     /// republished.
     private var tableIsStale = false
+    /// Set by every event that may change a membership or a MAC: only then is the table rebuilt.
+    private var membershipsChanged = true
 
     /// The latest MAC heard for each host, from the kernel's neighbour table or the host's own
     /// IGMP frames, whichever spoke last: a MAC change follows at once from either.
@@ -188,7 +190,7 @@ final class Daemon {
             learn(from: snooping.tick(now: now))
             control?.process(Array(fds[own.count...]), handler: self)
             resolvePending(now: now)
-            rebuild(now: now)
+            if membershipsChanged { rebuild(now: now) }
             if now - lastSaveAt >= Self.saveInterval { saveState(now: now, force: false) }
             if threads.count > 0, dataPlanes.contains(where: { $0.lastError != nil }) {
                 log.error("a data-plane thread stopped; exiting so that the queue bypass takes over")
@@ -253,6 +255,7 @@ final class Daemon {
             log.warning("rtnetlink: \(error)")
             return
         }
+        if !events.isEmpty { membershipsChanged = true }
         for event in events {
             let key = NeighbourKey(interfaceIndex: event.interfaceIndex, address: event.address)
             if event.isFailed {
@@ -286,6 +289,7 @@ final class Daemon {
 
     /// A host's own IGMP frames tell its MAC, and that it is there.
     private func learn(from actions: [MembershipAction]) {
+        if !actions.isEmpty { membershipsChanged = true }
         for action in actions {
             switch action {
             case .joined(let key, let mac, _, _), .macChanged(let key, let mac):
@@ -330,6 +334,7 @@ final class Daemon {
 
     /// Rebuilds and publishes the table when the memberships changed.
     private func rebuild(now: Double) {
+        membershipsChanged = false
         let memberships = currentMemberships()
         lastMemberships = memberships
         let forwarding = memberships.map(ForwardingEntry.init)
@@ -465,7 +470,10 @@ extension Daemon {
             runtimeStatics: runtimeStatics)
         var comparable = state
         comparable.savedAt = lastSaved?.savedAt ?? 0
-        guard comparable != lastSaved else { return }
+        guard comparable != lastSaved else {
+            lastSaveAt = now
+            return
+        }
         if !force && now - lastSaveAt < Self.saveInterval { return }
         do {
             try Syscall.writeFileAtomically(statePath, state.json.serialized + "\n")
@@ -480,7 +488,9 @@ extension Daemon {
         }
     }
 
-    static func bootID() -> String {
+    /// This boot's id: monotonic times in a state file mean something only within it.
+    static func bootID() -> String { currentBootID }
+
+    private static let currentBootID =
         String((Syscall.readTextFile("/proc/sys/kernel/random/boot_id") ?? "unknown").filter { !$0.isWhitespace })
-    }
 }
