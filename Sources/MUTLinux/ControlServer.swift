@@ -63,7 +63,7 @@ public final class ControlServer {
 
     public init(configuration: ControlServerConfiguration) throws(ControlServerError) {
         self.configuration = configuration
-        clock = UnixSocket.monotonicNow
+        clock = Syscall.monotonicSeconds
         let path = configuration.path
         guard UnixSocket.isValidPath(path) else { throw .pathTooLong(path) }
         let groupID = try ControlServer.socketGroup(configuration)
@@ -259,7 +259,7 @@ public final class ControlServer {
     private func answer(_ request: ControlRequest, peer: PeerCredentials, handler: some ControlHandler) -> ControlResponse {
         var peer = peer
         if policy.needsSupplementaryGroups(request, peer: peer), peer.pid > 0,
-           let status = UnixSocket.readSmallFile("/proc/\(peer.pid)/status") {
+           let status = Syscall.readFile("/proc/\(peer.pid)/status", limit: 65536) {
             peer.supplementaryGroups = PeerCredentials.supplementaryGroups(procStatus: status)
         }
         if let refusal = policy.refusal(request, peer: peer) { return .refused(refusal) }

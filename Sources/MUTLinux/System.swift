@@ -182,8 +182,8 @@ public enum Syscall {
         }
     }
 
-    /// Reads a small text file whole (for /proc); nil when it cannot be read.
-    public static func readTextFile(_ path: String, limit: Int = 1 << 20) -> String? {
+    /// Reads a small file whole (/proc, the state file); nil when it cannot be opened.
+    public static func readFile(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }
@@ -195,7 +195,11 @@ public enum Syscall {
             if n <= 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
+    }
+
+    public static func readTextFile(_ path: String, limit: Int = 1 << 20) -> String? {
+        readFile(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Replaces `path` with `text` so that a crash leaves either the old file or the new one:

@@ -219,27 +219,4 @@ enum UnixSocket {
         }
         throw UnixSocketError(call: "getgrnam_r", errno: ERANGE)
     }
-
-    /// The whole of a small file such as /proc/PID/status; nil when it cannot be read.
-    static func readSmallFile(_ path: String, limit: Int = 65536) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { Glibc.close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < limit {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && Glibc.errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return bytes
-    }
-
-    /// Seconds on CLOCK_MONOTONIC.
-    static func monotonicNow() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }

@@ -187,7 +187,7 @@ final class Daemon {
             if fds[1].revents != 0 { readNeighbourEvents() }
             let now = Syscall.monotonicSeconds()
             learn(from: snooping.process(Array(fds[2..<own.count]), now: now))
-            learn(from: snooping.tick(now: now))
+            learn(from: snooping.tick(now: now, neighbours: knownNeighbours))
             control?.process(Array(fds[own.count...]), handler: self)
             resolvePending(now: now)
             if membershipsChanged { rebuild(now: now) }
@@ -276,6 +276,14 @@ final class Daemon {
             }
             // A deleted entry keeps its last MAC: the kernel forgets idle neighbours, the client
             // may still be watching.
+        }
+    }
+
+    /// Hosts on `interface` with a usable MAC, from the neighbour table and IGMP frames.
+    private func knownNeighbours(on interface: String) -> [(IPv4Address, MACAddress)] {
+        guard let index = interfaceIndex(interface) else { return [] }
+        return latestMACs.compactMap { key, mac in
+            key.interfaceIndex == index && !failedNeighbours.contains(key) ? (key.address, mac) : nil
         }
     }
 
@@ -416,12 +424,7 @@ extension Daemon: ControlHandler {
                                   queues: config.queues.map(Int.init), uptimeSeconds: Int64(now - startedAt))
         report.fill(from: counters)
         let stats = snooping.table.stats
-        report.igmp.query = stats.query
-        report.igmp.v1Report = stats.v1Report
-        report.igmp.v2Report = stats.v2Report
-        report.igmp.v3Report = stats.v3Report
-        report.igmp.leave = stats.leave
-        report.igmp.invalid = stats.invalid
+        report.igmp = IGMPMessageCounts(stats)
         report.refusedEntries = stats.refusedTotal
         report.neighbourFailures = neighbourFailures
         report.queriesSent = snooping.queriesSent

@@ -30,8 +30,8 @@ final class Snooping {
         var active = false
         var lastGeneralQueryAt = -Double.infinity
         var nextPerHostAt = 0.0
-        /// Per group: which of its older-version hosts gets the next per-host query.
-        var perHostCursor: [IPv4Address: Int] = [:]
+        /// Which host of the interface gets the next per-host query.
+        var perHostCursor = 0
     }
 
     /// Max response time of a per-host or group-specific query (RFC 3376's last member query
@@ -121,11 +121,13 @@ final class Snooping {
     }
 
     /// Expires memberships and sends due queries; returns what changed in the membership table.
-    func tick(now: Double) -> [MembershipAction] {
+    /// `neighbours` lists the hosts known on an interface (IP and MAC) besides IGMP members, for
+    /// the per-host queries.
+    func tick(now: Double, neighbours: (String) -> [(IPv4Address, MACAddress)]) -> [MembershipAction] {
         var changed = report(table.expire(now: now), now: now)
         if querierEnabled {
             changed += sendDueQueries(now: now)
-            sendPerHostQueries(now: now)
+            sendPerHostQueries(now: now, neighbours: neighbours)
             sendLeaveQueries(now: now)
         }
         if refusedSinceLog > 0 && now - lastRefusalLog >= Self.refusalLogInterval {
@@ -202,13 +204,16 @@ final class Snooping {
     }
 
     /// Against IGMPv2 report suppression on a shared medium: a host that hears another host's
-    /// report for a group keeps quiet, so after a general query only one member of a group is
-    /// heard. Each older-version host of a group therefore also gets a group-specific query in a
-    /// frame addressed to its own unicast MAC, one host of a group at a time, spaced by more than
-    /// the response time: the queried host is then the only one with a report timer running for
-    /// that group, and nobody's report is suppressed. Groups are cycled independently, and the
-    /// round stays clear of the general query's response window.
-    private func sendPerHostQueries(now: Double) {
+    /// report for a group keeps quiet (its answer to a general query, and even its own join
+    /// report when another member's report arrives first), so only one member of a group may be
+    /// heard. Each host that could be such a silent member (an IGMPv1/v2 member, or any other
+    /// neighbour on the link) therefore also gets a general query in a frame addressed to its own
+    /// unicast MAC, one host at a time, spaced by more than the response time: the queried host is
+    /// then the only one with report timers running, and nobody's report is suppressed. IGMPv3
+    /// members are left out: IGMPv3 has no suppression, they answer the general query. The round
+    /// stays clear of the general query's response window. A round of N hosts takes N × 1.25 s,
+    /// which must stay below the membership interval (260 s by default: about 200 hosts).
+    private func sendPerHostQueries(now: Double, neighbours: (String) -> [(IPv4Address, MACAddress)]) {
         let response = min(Self.perHostResponseTime, table.config.defaultTimers.queryResponseInterval)
         for snooper in snoopers {
             let name = snooper.interface.name
@@ -225,22 +230,26 @@ final class Snooping {
                 queriers[name] = state
                 continue
             }
-            var olderHosts: [IPv4Address: [(IPv4Address, MACAddress)]] = [:]
+            var candidates: [IPv4Address: MACAddress] = [:]
+            var answersGeneralQueries: Set<IPv4Address> = []
             for m in table.memberships where m.interface == name {
-                guard case .igmp(let version, _) = m.origin, version <= 2, let mac = m.mac else { continue }
-                olderHosts[m.group, default: []].append((m.host, mac))
+                guard case .igmp(let version, _) = m.origin, let mac = m.mac else { continue }
+                if version <= 2 { candidates[m.host] = mac } else { answersGeneralQueries.insert(m.host) }
             }
-            for (group, hosts) in olderHosts {
-                let index = (state.perHostCursor[group] ?? 0) % hosts.count
-                state.perHostCursor[group] = index + 1
-                let frame = IGMPQueryFrame.build(version: 2, group: group, sourceMAC: state.mac, sourceIP: own,
-                                                 destinationMAC: hosts[index].1, timers: timers, maxResponseTime: response)
+            for (host, mac) in neighbours(name) where candidates[host] == nil && !answersGeneralQueries.contains(host) && host != own {
+                candidates[host] = mac
+            }
+            let hosts = candidates.keys.sorted()
+            if !hosts.isEmpty {
+                let host = hosts[state.perHostCursor % hosts.count]
+                state.perHostCursor = (state.perHostCursor + 1) % hosts.count
+                let frame = IGMPQueryFrame.build(version: querierVersion, sourceMAC: state.mac, sourceIP: own,
+                                                 destinationMAC: candidates[host]!, timers: timers, maxResponseTime: response)
                 do {
                     try snooper.send(frame: frame)
                     perHostQueriesSent &+= 1
-                } catch { log.warning("IGMP per-host query on \(name): \(error)") }
+                } catch { log.warning("IGMP per-host query to \(host) on \(name): \(error)") }
             }
-            for group in state.perHostCursor.keys where olderHosts[group] == nil { state.perHostCursor[group] = nil }
             state.nextPerHostAt = now + response + Self.perHostGap
             queriers[name] = state
         }

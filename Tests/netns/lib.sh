@@ -467,6 +467,31 @@ stop_capture() {
 	grep -E "captured|dropped" "$WORKDIR/$1-tcpdump.log" | tr '\n' ' '
 }
 
+# send_stream_async COUNT RATE [mcast-send options]: the stream in the background; its
+# summary lands in $WORKDIR/send.json when done (wait_sender waits for it).
+send_stream_async() {
+	local count=$1 rate=$2; shift 2
+	rm -f "$WORKDIR/send.json"
+	in_ns "$NS_SRC" "$PYTHON" "$TOOLS/mcast-send" --group "$GROUP" --port "$PORT" \
+		--count "$count" --rate "$rate" --ttl "$SENDER_TTL" --stream 7 "$@" \
+		>"$WORKDIR/send.json" 2>"$WORKDIR/send.log" &
+	remember $!
+}
+
+# wait_sender SECONDS: until the background stream has finished.
+wait_sender() {
+	wait_until "$1" test -s "$WORKDIR/send.json" || fail "the sender did not finish: $(tail -n 2 "$WORKDIR/send.log")"
+}
+
+# joins_logged N: mutd has logged at least N IGMP joins of $GROUP.
+joins_logged() { [ "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge "$1" ]; }
+
+# seq_bound I CLASS 0|1: lowest (0) or highest (1) sequence number client I saw in frames
+# of CLASS (own, group, other); -1 when none.
+seq_bound() {
+	sink "$1" capture.seq_range | "$PYTHON" -c "import json,sys; r=json.load(sys.stdin).get('$2'); print(r[$3] if r else -1)"
+}
+
 # json_get FILE PATH: a value from a JSON file, PATH dotted ("capture.to_own_mac");
 # prints "null" for absent keys.
 json_get() {

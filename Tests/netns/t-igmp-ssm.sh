@@ -5,7 +5,6 @@ export GROUP=232.1.1.1
 source "$(dirname "$0")/lib.sh"
 require_root
 require_translator
-joins_logged() { [ "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge "$1" ]; }
 [ "$TRANSLATOR" = mutd ] || skip "needs mutd (IGMP snooping)"
 
 COUNT=300

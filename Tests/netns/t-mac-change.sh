@@ -20,14 +20,12 @@ wait_sinks_ready 1 2
 wait_until 5 grep -q "$(client_ip 1) (.*) joined" "$TRANSLATOR_LOG" || fail "mutd did not learn client 1"
 wait_until 5 grep -q "$(client_ip 2) (.*) joined" "$TRANSLATOR_LOG" || fail "mutd did not learn client 2"
 block_igmp 1   # from here on, only the neighbour table can tell mutd about client 1
-in_ns "$NS_SRC" python3 "$TOOLS/mcast-send" --group "$GROUP" --port "$PORT" --count "$COUNT" --rate "$RATE" \
-	--ttl "$SENDER_TTL" --stream 7 >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" &
-remember $!
+send_stream_async "$COUNT" "$RATE"
 sleep 2
 ip -n "$(client_ns 1)" link set dev eth0 address "$NEW_MAC"
 in_ns "$(client_ns 1)" bash -c "echo mac-change >/dev/udp/$ROUTER_LAN_IP/9" 2>/dev/null
 say "client 1: MAC changed to $NEW_MAC at ~2 s (packet ~$((2 * RATE))), then one datagram to the router"
-wait_until 15 test -s "$WORKDIR/send.json" || fail "the sender did not finish"
+wait_sender 15
 sleep 0.5
 stop_sinks 1 2
 grep -E "neighbour|IGMP" "$TRANSLATOR_LOG" | sed 's/^/  /'

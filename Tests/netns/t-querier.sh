@@ -9,7 +9,6 @@ source "$(dirname "$0")/lib.sh"
 require_root
 require_translator
 [ "$TRANSLATOR" = mutd ] || skip "needs mutd (IGMP querier)"
-joins_logged() { [ "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge "$1" ]; }
 
 RATE=100
 PHASE1=25    # five query intervals
@@ -23,17 +22,17 @@ MUTD_ARGS=(--querier --igmp-query-interval 5 --igmp-query-response-interval 1 --
 start_translator
 for i in 1 2 3; do start_sink "$i" --expect "$COUNT"; done
 wait_sinks_ready 1 2 3
-wait_until 5 joins_logged 3 || fail "mutd did not learn all three clients"
-in_ns "$NS_SRC" python3 "$TOOLS/mcast-send" --group "$GROUP" --port "$PORT" --count "$COUNT" --rate "$RATE" \
-	--ttl "$SENDER_TTL" --stream 7 >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" &
-remember $!
+# A v2 join report can itself be suppressed by another member's report heard first: such a
+# host is found by its per-host query within one round.
+wait_until 12 joins_logged 3 || fail "mutd did not learn all three clients"
+send_stream_async "$COUNT" "$RATE"
 # Watch the suppression happen: IGMP reports seen on client 1's wire, by sender.
 in_ns "$(client_ns 1)" timeout $((PHASE1 + PHASE2)) tcpdump -l -n -i eth0 igmp >"$WORKDIR/igmp-wire.txt" 2>/dev/null &
 remember $!
 sleep "$PHASE1"
 block_igmp 3
 say "client 3: IGMP blocked after $PHASE1 s (packet ~$((PHASE1 * RATE)))"
-wait_until $((PHASE2 + 10)) test -s "$WORKDIR/send.json" || fail "the sender did not finish"
+wait_sender $((PHASE2 + 10))
 sleep 0.5
 "$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" status >"$WORKDIR/status.txt"
 stop_sinks 1 2 3
@@ -43,17 +42,16 @@ general=$(grep -c "query v2\|query v3" "$WORKDIR/igmp-wire.txt")
 reports=$(grep -c "report" "$WORKDIR/igmp-wire.txt")
 say "  on client 1's wire: $reports reports; per reporter: $(grep report "$WORKDIR/igmp-wire.txt" | awk '{print $3}' | sort | uniq -c | tr '\n' ' ')"
 for i in 1 2 3; do summarize_sink "$i"; say "    unicast seq range: $(sink "$i" capture.seq_range.own)"; done
-own_high() { sink "$1" capture.seq_range.own | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[1] if r else -1)'; }
 not_expired() { ! grep -q "IGMP: $1 expired" "$TRANSLATOR_LOG"; }
 for i in 1 2; do
 	check "client $i: never expired" not_expired "$(client_ip $i)"
 	check "client $i: every packet, as unicast, once" eq "$(sink $i capture.to_own_mac)/$(sink $i socket.unique)/$(sink $i socket.duplicates)" "$COUNT/$COUNT/0"
 done
 check "client 3: received every packet while joined (unicast through seq $((PHASE1 * RATE - 1)))" \
-	eq "$(sink 3 capture.to_own_mac)" "$(( $(own_high 3) + 1 ))"
-check "client 3: kept receiving for the five query intervals" ge "$(own_high 3)" $((PHASE1 * RATE - 1))
+	eq "$(sink 3 capture.to_own_mac)" "$(( $(seq_bound 3 own 1) + 1 ))"
+check "client 3: kept receiving for the five query intervals" ge "$(seq_bound 3 own 1)" $((PHASE1 * RATE - 1))
 check "client 3: expired after its IGMP was blocked" grep -q "IGMP: $(client_ip 3) expired" "$TRANSLATOR_LOG"
-check "client 3: copies stopped within one membership interval (+2 s) of the block" le "$(own_high 3)" $(( (PHASE1 + 11 + 2) * RATE ))
+check "client 3: copies stopped within one membership interval (+2 s) of the block" le "$(seq_bound 3 own 1)" $(( (PHASE1 + 11 + 2) * RATE ))
 for i in 1 2 3; do check "client $i: no group-MAC frame" eq "$(sink $i capture.to_group_mac)" 0; done
 check "mutd sent per-host queries" grep -qE "queries sent +[0-9]+ general/group, [1-9][0-9]* per-host" "$WORKDIR/status.txt"
 finish

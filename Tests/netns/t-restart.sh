@@ -7,7 +7,6 @@ source "$(dirname "$0")/lib.sh"
 require_root
 require_translator
 [ "$TRANSLATOR" = mutd ] || skip "needs mutd (hitless restart)"
-joins_logged() { [ "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge "$1" ]; }
 
 RATE=200
 COUNT=2000   # 10 s
@@ -22,9 +21,7 @@ wait_until 5 joins_logged 2 || fail "mutd did not learn both clients"
 wait_until 5 test -s "$WORKDIR/mutd.state" || fail "mutd wrote no state file"
 for i in 1 2; do block_igmp "$i"; done
 t0=$(date +%s.%N)
-in_ns "$NS_SRC" python3 "$TOOLS/mcast-send" --group "$GROUP" --port "$PORT" --count "$COUNT" --rate "$RATE" \
-	--ttl "$SENDER_TTL" --stream 7 >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" &
-remember $!
+send_stream_async "$COUNT" "$RATE"
 sleep 3
 stop_translator KILL
 cp "$TRANSLATOR_LOG" "$WORKDIR/translator-first.log"
@@ -33,13 +30,12 @@ sleep 2
 t_restart=$(date +%s.%N)
 start_translator
 say "mutd started again at ~5 s"
-wait_until 15 test -s "$WORKDIR/send.json" || fail "the sender did not finish"
+wait_sender 15
 sleep 0.5
 stop_sinks 1 2
 grep -E "restored|IGMP|ready" "$TRANSLATOR_LOG" | sed 's/^/  second run: /'
 restart_seq=$(awk -v a="$t0" -v b="$t_restart" -v r="$RATE" 'BEGIN { printf "%d", (b - a) * r }')
 for i in 1 2; do summarize_sink "$i"; say "    seq ranges: $(sink "$i" capture.seq_range)"; done
-range() { sink "$1" capture.seq_range | python3 -c "import json,sys; r=json.load(sys.stdin).get('$2'); print(r[$3] if r else -1)"; }
 check "mutd restored both memberships from its state file" grep -q "restored 2 IGMP membership" "$TRANSLATOR_LOG"
 check "no IGMP report reached mutd after the restart" eq "$(grep -c "joined" "$TRANSLATOR_LOG")" 0
 for i in 1 2; do
@@ -47,10 +43,10 @@ for i in 1 2; do
 	# a few hundred ms' worth on a loaded one): t-failopen covers the kill; here, at most 1 s.
 	check "client $i: at most 1 s of stream lost over kill and restart (socket $(sink $i socket.unique)/$COUNT)" ge "$(sink $i socket.unique)" $((COUNT - RATE))
 	check "client $i: no gap while mutd was down (multicast seqs contiguous)" \
-		eq "$(sink $i capture.to_group_mac)" "$(( $(range $i group 1) - $(range $i group 0) + 1 ))"
-	check "client $i: plain multicast while mutd was down" ge "$(range $i group 1)" 0
-	check "client $i: copies resumed within 1 s of the start (last multicast seq $(range $i group 1) ≤ $((restart_seq + RATE)))" \
-		le "$(range $i group 1)" $((restart_seq + RATE))
-	check "client $i: unicast copies to the end" eq "$(range $i own 1)" $((COUNT - 1))
+		eq "$(sink $i capture.to_group_mac)" "$(( $(seq_bound $i group 1) - $(seq_bound $i group 0) + 1 ))"
+	check "client $i: plain multicast while mutd was down" ge "$(seq_bound $i group 1)" 0
+	check "client $i: copies resumed within 1 s of the start (last multicast seq $(seq_bound $i group 1) ≤ $((restart_seq + RATE)))" \
+		le "$(seq_bound $i group 1)" $((restart_seq + RATE))
+	check "client $i: unicast copies to the end" eq "$(seq_bound $i own 1)" $((COUNT - 1))
 done
 finish

@@ -11,6 +11,16 @@ public struct IGMPMessageCounts: Equatable, Sendable {
 
     public init() {}
 
+    /// The snooping table's counts, as reported.
+    public init(_ stats: IGMPSnoopingStats) {
+        query = stats.query
+        v1Report = stats.v1Report
+        v2Report = stats.v2Report
+        v3Report = stats.v3Report
+        leave = stats.leave
+        invalid = stats.invalid
+    }
+
     public static let labels = ["query", "v1_report", "v2_report", "v3_report", "leave", "invalid"]
 
     public subscript(label: String) -> UInt64 {
