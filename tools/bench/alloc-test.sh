@@ -21,7 +21,7 @@ PACKETS=${PACKETS:-100000}
 RATE=${RATE:-20000}
 WARMUP=5000
 
-# shellcheck source=../../Tests/netns/lib.sh
+# shellcheck source=Tests/netns/lib.sh
 source "$REPO/Tests/netns/lib.sh"
 require_root
 command -v gcc >/dev/null || skip "gcc not installed"

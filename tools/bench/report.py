@@ -74,6 +74,9 @@ def measure(raw):
         "cpu_seconds": cpu_seconds if translated else None,
         "cpu_us_per_copy": (cpu_seconds * 1e6 / delivered) if translated and delivered else None,
         "rss_mib": (raw["rss_kib"] / 1024.0) if translated else None,
+        # Share of the translator's CPU spent in user space (stat ticks); the rest is the
+        # kernel sending the copies on in the translator's own syscalls.
+        "cpu_user_share": (raw.get("cpu_user_ticks", 0) / raw["cpu_ticks"]) if translated and raw["cpu_ticks"] else None,
         "seconds": seconds,
     }
 
@@ -169,18 +172,19 @@ def text_report(fixed, saturation, goals, machine, note, extra):
     lines = ["MUT benchmark  (%s)" % machine, ""]
     if note:
         lines += ["NOTE: " + note, ""]
-    head = "%-10s %-7s %9s %8s %7s %5s %5s %6s %6s %7s %8s %8s %7s %6s %10s" % (
+    head = "%-10s %-7s %9s %8s %7s %5s %5s %6s %6s %7s %8s %8s %7s %5s %6s %10s" % (
         "scenario", "transl", "copies/s", "loss%", "fopen%", "dup", "reord", "p50us", "p99us", "maxus",
-        "+p50us", "+p99us", "us/copy", "RSSMiB", "uni/multi")
+        "+p50us", "+p99us", "us/copy", "user%", "RSSMiB", "uni/multi")
     lines += ["Fixed scenarios (clients x streams x pps per stream)", head, "-" * len(head)]
     order = {"plain": 0, "mutd": 1, "refmut": 2}
     for p in sorted(fixed, key=lambda p: (FIXED.index(p["scenario"]) if p["scenario"] in FIXED else 9, order.get(p["translator"], 9))):
-        lines.append("%-10s %-7s %9.0f %8.4f %7.4f %5d %5d %6s %6s %7s %8s %8s %7s %6s %10s" % (
+        lines.append("%-10s %-7s %9.0f %8.4f %7.4f %5d %5d %6s %6s %7s %8s %8s %7s %5s %6s %10s" % (
             p["scenario"], p["translator"], p["copies_per_second"], 100 * p["loss"], 100 * p["untranslated"],
             p["duplicates"], p["reordered"],
             fmt(p["latency_p50_us"], "%d"), fmt(p["latency_p99_us"], "%d"), fmt(p["latency_max_us"], "%.0f"),
             fmt(p.get("added_p50_us"), "%+d"), fmt(p.get("added_p99_us"), "%+d"),
-            fmt(p["cpu_us_per_copy"], "%.2f"), fmt(p["rss_mib"], "%.1f"),
+            fmt(p["cpu_us_per_copy"], "%.2f"), fmt(p["cpu_user_share"] and 100 * p["cpu_user_share"], "%.0f"),
+            fmt(p["rss_mib"], "%.1f"),
             "%d/%d" % (p["frames_to_own_mac"], p["frames_to_group_mac"])))
     if saturation:
         lines += ["", "Saturation: 8 clients x 4 streams, rate raised until loss + fail-open > 0.1 %",
@@ -224,6 +228,7 @@ def plot(fixed, saturation, path):
         best = saturation.get("%s q0" % kind, {}).get("best")
         copies.append(best["copies_per_second"] if best else 0)
         p99.append(best["latency_p99_us"] if best and best["latency_p99_us"] is not None else 0)
+        p99 = [max(1, v) for v in p99]
         xs = [i + k_index * width for i in range(len(labels))]
         top.bar(xs, copies, width, label=kind)
         bottom.bar(xs, p99, width, label=kind)
@@ -232,6 +237,7 @@ def plot(fixed, saturation, path):
         axis.set_xticklabels(labels)
         axis.set_ylabel(title)
         axis.legend(fontsize=8)
+    bottom.set_yscale("log")  # from tens of us idle to seconds when a translator falls behind
     top.set_title("MUT benchmark: scenario = clients x streams x pps/stream")
     fig.tight_layout()
     fig.savefig(path)

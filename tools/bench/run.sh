@@ -6,7 +6,9 @@
 #   tools/bench/run.sh [--out DIR] [--duration S] [--smoke] [--no-saturation]
 #
 # Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (default
-# ../shared/bench/refmut.c beside the repository, then /work/shared/bench/refmut.c).
+# ../shared/bench/refmut.c beside the repository, then /work/shared/bench/refmut.c),
+# BENCH_TRANSLATORS / BENCH_SCENARIOS to run a subset (e.g. "mutd", "8x4x3000"),
+# SAT_RATES (packets/s per stream tried by the saturation search).
 # Writes DIR/results.txt, DIR/results.json, DIR/bench.png (when matplotlib is
 # installed) and DIR/raw/*.json (one per measured point).
 # Exit: 0 done, 1 failure, 77 skipped (not root, tools missing).
@@ -36,13 +38,17 @@ fi
 export REFMUT_SOURCE=${REFMUT_SOURCE:-}
 export MUT_BIN_DIR=${MUT_BIN_DIR:-$REPO/.build/release}
 
-# shellcheck source=../../Tests/netns/lib.sh
+# shellcheck source=Tests/netns/lib.sh
 source "$REPO/Tests/netns/lib.sh"
 require_root
 command -v gcc >/dev/null || skip "gcc not installed"
 [ -x "$MUT_BIN_DIR/mutd" ] || skip "$MUT_BIN_DIR/mutd not built (swift build -c release)"
 
 STREAM_PORT=$PORT
+# The plot needs Debian's python3-matplotlib, which only the system interpreter sees
+# (a pyenv python3 earlier in PATH does not).
+REPORT_PYTHON=$PYTHON
+[ -x /usr/bin/python3 ] && REPORT_PYTHON=/usr/bin/python3
 MAX_STREAMS=4
 mkdir -p "$OUT/raw" "$OUT/bin" || fail "cannot create $OUT"
 rm -f "$OUT"/raw/*.json
@@ -66,6 +72,7 @@ else
 	REFMUT_NOTE="refmut.c not found (../shared/bench/refmut.c, /work/shared/bench/refmut.c): baseline skipped"
 fi
 [ -n "$REFMUT_NOTE" ] && say "NOTE: $REFMUT_NOTE"
+TRANSLATORS=${BENCH_TRANSLATORS:-$TRANSLATORS}
 
 # ---------------------------------------------------------------- topology
 
@@ -75,6 +82,7 @@ stream_group() { # stream_group S (0-based): 239.1.1.(1+S)
 }
 
 # Routes for every stream's group, not just $GROUP (replaces lib.sh's).
+# shellcheck disable=SC2317  # called by lib.sh's topology
 start_smcroute() {
 	command -v smcrouted >/dev/null || skip "smcrouted not installed"
 	local conf="$WORKDIR/smcroute.conf" s
@@ -112,7 +120,7 @@ if [ "$SMOKE" = 1 ]; then
 	SCENARIOS="2x1x1000"
 	TOTAL_CLIENTS=2
 else
-	SCENARIOS="2x1x1000 8x4x1000 32x4x1000"
+	SCENARIOS=${BENCH_SCENARIOS:-2x1x1000 8x4x1000 32x4x1000}
 	TOTAL_CLIENTS=32
 fi
 if [ "$TOTAL_CLIENTS" -le 9 ]; then
@@ -120,6 +128,7 @@ if [ "$TOTAL_CLIENTS" -le 9 ]; then
 else
 	topology 9
 	for i in $(seq 10 "$TOTAL_CLIENTS"); do add_client "$i"; done
+	# shellcheck disable=SC2034  # read by lib.sh (learn_neighbours)
 	CLIENTS=$TOTAL_CLIENTS
 	say "topology: $TOTAL_CLIENTS clients"
 fi
@@ -175,7 +184,7 @@ bench_start() {
 # cpu_ns PID: CPU time of all the process's threads in ns (schedstat: finer than
 # the 10 ms ticks of /proc/PID/stat, which cpu_ticks reads as a cross-check).
 cpu_ns() {
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ sum += $1 } END { printf "%d\n", sum }'
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ sum += $1 } END { printf "%.0f\n", sum }'
 }
 
 # cpu_ticks PID: utime + stime of the process (all threads), in clock ticks.
@@ -186,6 +195,16 @@ cpu_ticks() {
 	# shellcheck disable=SC2086
 	set -- $stat
 	echo $(( ${12} + ${13} ))
+}
+
+# user_ticks PID: utime alone (the rest of the CPU time is the kernel's work in its syscalls).
+user_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	stat=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo "${12}"
 }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -206,16 +225,16 @@ point() {
 		wait_until 10 test -e "$WORKDIR/sink-$i.ready" || fail "sink $i did not start"
 	done
 	sleep 0.3  # joins go out before traffic
-	local ticks0=0 ticks1=0 ns0=0 ns1=0 rss=0
+	local ticks0=0 ticks1=0 ns0=0 ns1=0 user0=0 user1=0 rss=0
 	if [ -n "$TRANSLATOR_PID" ]; then
-		ticks0=$(cpu_ticks "$TRANSLATOR_PID"); ns0=$(cpu_ns "$TRANSLATOR_PID")
+		ticks0=$(cpu_ticks "$TRANSLATOR_PID"); ns0=$(cpu_ns "$TRANSLATOR_PID"); user0=$(user_ticks "$TRANSLATOR_PID")
 	fi
 	in_ns "$NS_SRC" "$BIN/mutcast-send" --group "$GROUP" --port "$STREAM_PORT" --streams "$streams" \
 		--rate "$rate" --duration "$duration" --ttl "$SENDER_TTL" >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" \
 		|| fail "mutcast-send: $(cat "$WORKDIR/send.log")"
 	sleep 0.3  # the last copies reach the sinks
 	if [ -n "$TRANSLATOR_PID" ]; then
-		ticks1=$(cpu_ticks "$TRANSLATOR_PID"); ns1=$(cpu_ns "$TRANSLATOR_PID")
+		ticks1=$(cpu_ticks "$TRANSLATOR_PID"); ns1=$(cpu_ns "$TRANSLATOR_PID"); user1=$(user_ticks "$TRANSLATOR_PID")
 		rss=$(rss_kib "$TRANSLATOR_PID")
 		translator_alive || fail "$kind died during $name: $(tail -n 3 "$TRANSLATOR_LOG")"
 	fi
@@ -225,8 +244,8 @@ point() {
 	{
 		printf '{"name":"%s","translator":"%s","clients":%d,"streams":%d,"rate":%s,"queues":"%s",' \
 			"$name" "$kind" "$clients" "$streams" "$rate" "$queues"
-		printf '"cpu_ticks":%d,"clock_ticks_per_second":%d,"cpu_ns":%d,"rss_kib":%d,"sender":' \
-			$((ticks1 - ticks0)) "$(getconf CLK_TCK)" $((ns1 - ns0)) "${rss:-0}"
+		printf '"cpu_ticks":%d,"cpu_user_ticks":%d,"clock_ticks_per_second":%d,"cpu_ns":%d,"rss_kib":%d,"sender":' \
+			$((ticks1 - ticks0)) $((user1 - user0)) "$(getconf CLK_TCK)" $((ns1 - ns0)) "${rss:-0}"
 		cat "$WORKDIR/send.json"
 		printf ',"sinks":['
 		for i in $(seq 1 "$clients"); do
@@ -263,7 +282,7 @@ if [ "$SATURATION" = 1 ]; then
 		[ "$kind" = plain ] && continue
 		saturation "$kind" 0
 	done
-	saturation mutd 0-1
+	case " $TRANSLATORS " in *" mutd "*) saturation mutd 0-1 ;; esac
 fi
 rule ""
 
@@ -307,7 +326,7 @@ else
 	PY
 fi
 
-"$PYTHON" "$BENCH_DIR/report.py" --out "$OUT" --extra "$EXTRA" --machine "$(uname -r), $(nproc) CPU(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
+"$REPORT_PYTHON" "$BENCH_DIR/report.py" --out "$OUT" --extra "$EXTRA" --machine "$(uname -r), $(nproc) CPU(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
 	--note "$REFMUT_NOTE" "$OUT"/raw/*.json || fail "report failed"
 cat "$OUT/results.txt"
 exit 0
