@@ -74,8 +74,9 @@ def measure(raw):
         "cpu_seconds": cpu_seconds if translated else None,
         "cpu_us_per_copy": (cpu_seconds * 1e6 / delivered) if translated and delivered else None,
         "rss_mib": (raw["rss_kib"] / 1024.0) if translated else None,
-        # Share of the translator's CPU spent in user space (stat ticks); the rest is the
-        # kernel sending the copies on in the translator's own syscalls.
+        # Share of the translator's CPU spent in user space, from /proc/PID/stat: the kernel
+        # splits utime/stime by 10 ms samples, so over a few seconds this is rough (JSON only;
+        # `perf record` is the tool for the split).
         "cpu_user_share": (raw.get("cpu_user_ticks", 0) / raw["cpu_ticks"]) if translated and raw["cpu_ticks"] else None,
         "seconds": seconds,
     }
@@ -172,19 +173,18 @@ def text_report(fixed, saturation, goals, machine, note, extra):
     lines = ["MUT benchmark  (%s)" % machine, ""]
     if note:
         lines += ["NOTE: " + note, ""]
-    head = "%-10s %-7s %9s %8s %7s %5s %5s %6s %6s %7s %8s %8s %7s %5s %6s %10s" % (
+    head = "%-10s %-7s %9s %8s %7s %5s %5s %6s %6s %7s %8s %8s %7s %6s %10s" % (
         "scenario", "transl", "copies/s", "loss%", "fopen%", "dup", "reord", "p50us", "p99us", "maxus",
-        "+p50us", "+p99us", "us/copy", "user%", "RSSMiB", "uni/multi")
+        "+p50us", "+p99us", "us/copy", "RSSMiB", "uni/multi")
     lines += ["Fixed scenarios (clients x streams x pps per stream)", head, "-" * len(head)]
     order = {"plain": 0, "mutd": 1, "refmut": 2}
     for p in sorted(fixed, key=lambda p: (FIXED.index(p["scenario"]) if p["scenario"] in FIXED else 9, order.get(p["translator"], 9))):
-        lines.append("%-10s %-7s %9.0f %8.4f %7.4f %5d %5d %6s %6s %7s %8s %8s %7s %5s %6s %10s" % (
+        lines.append("%-10s %-7s %9.0f %8.4f %7.4f %5d %5d %6s %6s %7s %8s %8s %7s %6s %10s" % (
             p["scenario"], p["translator"], p["copies_per_second"], 100 * p["loss"], 100 * p["untranslated"],
             p["duplicates"], p["reordered"],
             fmt(p["latency_p50_us"], "%d"), fmt(p["latency_p99_us"], "%d"), fmt(p["latency_max_us"], "%.0f"),
             fmt(p.get("added_p50_us"), "%+d"), fmt(p.get("added_p99_us"), "%+d"),
-            fmt(p["cpu_us_per_copy"], "%.2f"), fmt(p["cpu_user_share"] and 100 * p["cpu_user_share"], "%.0f"),
-            fmt(p["rss_mib"], "%.1f"),
+            fmt(p["cpu_us_per_copy"], "%.2f"), fmt(p["rss_mib"], "%.1f"),
             "%d/%d" % (p["frames_to_own_mac"], p["frames_to_group_mac"])))
     if saturation:
         lines += ["", "Saturation: 8 clients x 4 streams, rate raised until loss + fail-open > 0.1 %",
