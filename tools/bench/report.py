@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Turns the benchmark's raw points (one JSON per measurement, written by run.sh)
+into results.txt, results.json and bench.png.
+
+  report.py --summary POINT.json          one line for the console
+  report.py --loss POINT.json             the point's loss fraction
+  report.py --out DIR [--machine TEXT] [--note TEXT] [--extra FILE.json] POINT.json...
+"""
+import argparse
+import json
+import os
+import sys
+
+FIXED = ["2x1x1000", "8x4x1000", "32x4x1000"]
+ZERO_LOSS = 0.0
+
+
+def percentile(histogram, fraction):
+    total = sum(count for _, count in histogram)
+    if total == 0:
+        return None
+    rank = min(int(fraction * total), total - 1)
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        if seen > rank:
+            return value
+    return histogram[-1][0]
+
+
+def measure(raw):
+    """The figures of one point."""
+    sinks = [s for s in raw["sinks"] if s]
+    sent = sum(raw["sender"]["sent"])
+    expected = sent * raw["clients"]
+    delivered = sum(s["unique"] for s in sinks)
+    merged = {}
+    for sink in sinks:
+        for value, count in sink.get("histogram_us", []):
+            merged[value] = merged.get(value, 0) + count
+    histogram = sorted(merged.items())
+    seconds = raw["sender"]["seconds"] or 1.0
+    # schedstat nanoseconds when present; /proc/PID/stat ticks (10 ms) otherwise.
+    cpu_seconds = raw["cpu_ns"] / 1e9 if raw.get("cpu_ns") else raw["cpu_ticks"] / raw["clock_ticks_per_second"]
+    translated = raw["translator"] != "plain"
+    own = sum(s["to_own_mac"] for s in sinks)
+    group = sum(s["to_group_mac"] for s in sinks)
+    # A translator's work is the unicast copies; multicast frames reaching a client while
+    # a translator runs are originals the queue let through (fail-open when full).
+    useful = min(delivered, own) if translated else delivered
+    return {
+        "name": raw["name"],
+        "translator": raw["translator"],
+        "queues": raw["queues"],
+        "clients": raw["clients"],
+        "streams": raw["streams"],
+        "rate_per_stream": raw["rate"],
+        "scenario": "%dx%dx%d" % (raw["clients"], raw["streams"], raw["rate"]),
+        "sent": sent,
+        "expected_copies": expected,
+        "delivered_copies": delivered,
+        "missing_sinks": len(raw["sinks"]) - len(sinks),
+        "copies_per_second": useful / seconds,
+        "loss": (1.0 - delivered / expected) if expected else 1.0,
+        "untranslated": (group / expected) if translated and expected else 0.0,
+        "duplicates": sum(s["duplicates"] for s in sinks),
+        "reordered": sum(s["reordered"] for s in sinks),
+        "frames_to_own_mac": own,
+        "frames_to_group_mac": group,
+        "frames_to_other_mac": sum(s["to_other_mac"] for s in sinks),
+        "latency_p50_us": percentile(histogram, 0.50),
+        "latency_p99_us": percentile(histogram, 0.99),
+        "latency_max_us": max((s["latency_us"]["max"] for s in sinks), default=None),
+        "cpu_seconds": cpu_seconds if translated else None,
+        "cpu_us_per_copy": (cpu_seconds * 1e6 / delivered) if translated and delivered else None,
+        "rss_mib": (raw["rss_kib"] / 1024.0) if translated else None,
+        # Share of the translator's CPU spent in user space, from /proc/PID/stat: the kernel
+        # splits utime/stime by 10 ms samples, so over a few seconds this is rough (JSON only;
+        # `perf record` is the tool for the split).
+        "cpu_user_share": (raw.get("cpu_user_ticks", 0) / raw["cpu_ticks"]) if translated and raw["cpu_ticks"] else None,
+        "seconds": seconds,
+    }
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def shortfall(p):
+    """What the saturation search limits: copies lost plus originals let through untranslated."""
+    return p["loss"] + p["untranslated"]
+
+
+def fmt(value, spec="%.1f"):
+    return "-" if value is None else spec % value
+
+
+def ratio(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
+def build(points, extra):
+    fixed = [p for p in points if not p["name"].startswith("sat-")]
+    sat = [p for p in points if p["name"].startswith("sat-")]
+    plain = {p["scenario"]: p for p in fixed if p["translator"] == "plain"}
+    for p in fixed:
+        base = plain.get(p["scenario"])
+        for key in ("p50", "p99"):
+            mine = p["latency_%s_us" % key]
+            ref = base and base["latency_%s_us" % key]
+            p["added_%s_us" % key] = (mine - ref) if mine is not None and ref is not None else None
+
+    saturation = {}
+    for p in sat:
+        key = "%s q%s" % (p["translator"], p["queues"])
+        entry = saturation.setdefault(key, {"translator": p["translator"], "queues": p["queues"], "steps": []})
+        entry["steps"].append(p)
+    for entry in saturation.values():
+        entry["steps"].sort(key=lambda p: p["rate_per_stream"])
+        good = [p for p in entry["steps"] if shortfall(p) <= 0.001]
+        best = max(good, key=lambda p: p["copies_per_second"]) if good else None
+        entry["best"] = best and {k: best[k] for k in ("rate_per_stream", "copies_per_second", "loss", "cpu_us_per_copy", "latency_p99_us")}
+        entry["saturated"] = any(shortfall(p) > 0.001 for p in entry["steps"])
+        entry["steps"] = [p["name"] for p in entry["steps"]]
+
+    goals = []
+    by = {(p["translator"], p["scenario"]): p for p in fixed}
+    have_ref = any(p["translator"] == "refmut" for p in points)
+    if have_ref:
+        mut_sat = saturation.get("mutd q0", {}).get("best")
+        ref_sat = saturation.get("refmut q0", {}).get("best")
+        if mut_sat and ref_sat:
+            r = ratio(mut_sat["copies_per_second"], ref_sat["copies_per_second"])
+            goals.append({"goal": "saturation copies/s (8 clients) >= 1.0 x refmut", "ratio": r, "met": r >= 1.0,
+                          "detail": "mutd %.0f vs refmut %.0f copies/s" % (mut_sat["copies_per_second"], ref_sat["copies_per_second"])})
+        zero = []
+        for s in FIXED:
+            m, r = by.get(("mutd", s)), by.get(("refmut", s))
+            if m and r and r["loss"] <= ZERO_LOSS:
+                zero.append((s, m["loss"]))
+        goals.append({"goal": "zero loss wherever refmut has zero loss", "ratio": None,
+                      "met": all(loss <= ZERO_LOSS for _, loss in zero),
+                      "detail": ", ".join("%s mutd loss %.4f%%" % (s, 100 * l) for s, l in zero) or "refmut lost packets everywhere"})
+        worst = None
+        details = []
+        for s in FIXED:
+            m, r = by.get(("mutd", s)), by.get(("refmut", s))
+            if not (m and r) or m["added_p99_us"] is None or r["added_p99_us"] is None:
+                continue
+            # Added latency below 1 us is measurement noise: floor both at 1 us.
+            q = max(m["added_p99_us"], 1) / max(r["added_p99_us"], 1)
+            details.append("%s %+d/%+d us" % (s, m["added_p99_us"], r["added_p99_us"]))
+            worst = q if worst is None else max(worst, q)
+        if worst is not None:
+            goals.append({"goal": "added p99 latency <= 1.2 x refmut (worst scenario)", "ratio": worst, "met": worst <= 1.2,
+                          "detail": "mutd/refmut added p99: " + ", ".join(details)})
+        cpu = {}
+        for kind in ("mutd", "refmut"):
+            runs = [by.get((kind, s)) for s in FIXED]
+            runs = [p for p in runs if p and p["delivered_copies"]]
+            cpu[kind] = sum(p["cpu_seconds"] for p in runs) * 1e6 / max(1, sum(p["delivered_copies"] for p in runs))
+        r = ratio(cpu["mutd"], cpu["refmut"])
+        if r is not None:
+            goals.append({"goal": "CPU time per copy <= refmut (fixed scenarios together)", "ratio": r, "met": r <= 1.0,
+                          "detail": "mutd %.2f vs refmut %.2f us/copy" % (cpu["mutd"], cpu["refmut"])})
+    for item in extra.get("goals", []):
+        goals.append(item)
+    return fixed, saturation, goals
+
+
+def text_report(fixed, saturation, goals, machine, note, extra):
+    lines = ["MUT benchmark  (%s)" % machine, ""]
+    if note:
+        lines += ["NOTE: " + note, ""]
+    head = "%-10s %-7s %9s %8s %7s %5s %5s %6s %6s %7s %8s %8s %7s %6s %10s" % (
+        "scenario", "transl", "copies/s", "loss%", "fopen%", "dup", "reord", "p50us", "p99us", "maxus",
+        "+p50us", "+p99us", "us/copy", "RSSMiB", "uni/multi")
+    lines += ["Fixed scenarios (clients x streams x pps per stream)", head, "-" * len(head)]
+    order = {"plain": 0, "mutd": 1, "refmut": 2}
+    for p in sorted(fixed, key=lambda p: (FIXED.index(p["scenario"]) if p["scenario"] in FIXED else 9, order.get(p["translator"], 9))):
+        lines.append("%-10s %-7s %9.0f %8.4f %7.4f %5d %5d %6s %6s %7s %8s %8s %7s %6s %10s" % (
+            p["scenario"], p["translator"], p["copies_per_second"], 100 * p["loss"], 100 * p["untranslated"],
+            p["duplicates"], p["reordered"],
+            fmt(p["latency_p50_us"], "%d"), fmt(p["latency_p99_us"], "%d"), fmt(p["latency_max_us"], "%.0f"),
+            fmt(p.get("added_p50_us"), "%+d"), fmt(p.get("added_p99_us"), "%+d"),
+            fmt(p["cpu_us_per_copy"], "%.2f"), fmt(p["rss_mib"], "%.1f"),
+            "%d/%d" % (p["frames_to_own_mac"], p["frames_to_group_mac"])))
+    if saturation:
+        lines += ["", "Saturation: 8 clients x 4 streams, rate raised until loss + fail-open > 0.1 %",
+                  "%-12s %12s %12s %10s %8s %s" % ("translator", "pps/stream", "copies/s", "us/copy", "p99us", "saturated")]
+        for key in sorted(saturation):
+            e = saturation[key]
+            b = e["best"]
+            if b:
+                lines.append("%-12s %12d %12.0f %10s %8s %s" % (key, b["rate_per_stream"], b["copies_per_second"],
+                             fmt(b["cpu_us_per_copy"], "%.2f"), fmt(b["latency_p99_us"], "%d"), "yes" if e["saturated"] else "no (rate list exhausted)"))
+            else:
+                lines.append("%-12s %12s %12s %10s %8s %s" % (key, "-", "-", "-", "-", "loss > 0.1 % at the lowest rate"))
+    for key, value in extra.get("facts", {}).items():
+        lines.append("%s: %s" % (key, value))
+    if goals:
+        lines += ["", "Goals"]
+        for g in goals:
+            lines.append("  %-7s %-55s %s  %s" % ("MET" if g["met"] else "NOT MET", g["goal"],
+                                                 "" if g["ratio"] is None else "ratio %.2f" % g["ratio"], g["detail"]))
+    return "\n".join(lines) + "\n"
+
+
+def plot(fixed, saturation, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    kinds = [k for k in ("plain", "mutd", "refmut") if any(p["translator"] == k for p in fixed)]
+    scenarios = [s for s in FIXED if any(p["scenario"] == s for p in fixed)]
+    labels = scenarios + ["sat (8 clients)"]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.5), dpi=80)
+    width = 0.8 / max(1, len(kinds))
+    for k_index, kind in enumerate(kinds):
+        copies, p99 = [], []
+        for s in scenarios:
+            p = next((p for p in fixed if p["translator"] == kind and p["scenario"] == s), None)
+            copies.append(p["copies_per_second"] if p else 0)
+            p99.append(p["latency_p99_us"] if p and p["latency_p99_us"] is not None else 0)
+        best = saturation.get("%s q0" % kind, {}).get("best")
+        copies.append(best["copies_per_second"] if best else 0)
+        p99.append(best["latency_p99_us"] if best and best["latency_p99_us"] is not None else 0)
+        p99 = [max(1, v) for v in p99]
+        xs = [i + k_index * width for i in range(len(labels))]
+        top.bar(xs, copies, width, label=kind)
+        bottom.bar(xs, p99, width, label=kind)
+    for axis, title in ((top, "delivered copies/s"), (bottom, "one-way latency p99 (us)")):
+        axis.set_xticks([i + width * (len(kinds) - 1) / 2 for i in range(len(labels))])
+        axis.set_xticklabels(labels)
+        axis.set_ylabel(title)
+        axis.legend(fontsize=8)
+    bottom.set_yscale("log")  # from tens of us idle to seconds when a translator falls behind
+    top.set_title("MUT benchmark: scenario = clients x streams x pps/stream")
+    fig.tight_layout()
+    fig.savefig(path)
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--summary")
+    parser.add_argument("--loss")
+    parser.add_argument("--out")
+    parser.add_argument("--machine", default="")
+    parser.add_argument("--note", default="")
+    parser.add_argument("--extra")
+    parser.add_argument("points", nargs="*")
+    args = parser.parse_args()
+    if args.loss:
+        print("%.6f" % shortfall(measure(load(args.loss))))
+        return 0
+    if args.summary:
+        p = measure(load(args.summary))
+        print("  %-28s copies/s %8.0f  loss %7.4f%%  fail-open %7.4f%%  dup %d  p50 %s us  p99 %s us  cpu %s us/copy  rss %s MiB  own/group MAC %d/%d" % (
+            p["name"], p["copies_per_second"], 100 * p["loss"], 100 * p["untranslated"], p["duplicates"], fmt(p["latency_p50_us"], "%d"),
+            fmt(p["latency_p99_us"], "%d"), fmt(p["cpu_us_per_copy"], "%.2f"), fmt(p["rss_mib"], "%.1f"),
+            p["frames_to_own_mac"], p["frames_to_group_mac"]))
+        return 0
+    points = [measure(load(path)) for path in args.points]
+    extra = load(args.extra) if args.extra and os.path.exists(args.extra) else {}
+    fixed, saturation, goals = build(points, extra)
+    text = text_report(fixed, saturation, goals, args.machine, args.note, extra)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.txt"), "w") as f:
+        f.write(text)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump({"machine": args.machine, "note": args.note, "points": points, "saturation": saturation,
+                   "goals": goals, "facts": extra.get("facts", {})}, f, indent=1)
+    if not plot(fixed, saturation, os.path.join(args.out, "bench.png")):
+        print("report: matplotlib not installed (apt-get install python3-matplotlib): no bench.png", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,361 @@
+#!/bin/bash
+# MUT benchmark: plain multicast routing, mutd and the C baseline refmut on one
+# network-namespace topology (source -> router with smcrouted -> flooding AP
+# bridge -> up to 32 clients), in one invocation.  See docs/performance.md.
+#
+#   tools/bench/run.sh [--out DIR] [--duration S] [--smoke] [--no-saturation]
+#
+# Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (default
+# ../shared/bench/refmut.c beside the repository, then /work/shared/bench/refmut.c),
+# BENCH_TRANSLATORS / BENCH_SCENARIOS to run a subset (e.g. "mutd", "8x4x3000"),
+# SAT_RATES (packets/s per stream tried by the saturation search).
+# Writes DIR/results.txt, DIR/results.json, DIR/bench.png (when matplotlib is
+# installed) and DIR/raw/*.json (one per measured point).
+# Exit: 0 done, 1 failure, 77 skipped (not root, tools missing).
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$BENCH_DIR/../.." && pwd)
+OUT=$REPO/out/bench
+DURATION=5
+SAT_DURATION=3
+SMOKE=0
+SATURATION=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) OUT=$2; shift 2 ;;
+	--duration) DURATION=$2; shift 2 ;;
+	--smoke) SMOKE=1; SATURATION=0; DURATION=2; shift ;;
+	--no-saturation) SATURATION=0; shift ;;
+	*) echo "usage: run.sh [--out DIR] [--duration S] [--smoke] [--no-saturation]" >&2; exit 2 ;;
+	esac
+done
+
+if [ -z "${REFMUT_SOURCE:-}" ]; then
+	for candidate in "$REPO/../shared/bench/refmut.c" /work/shared/bench/refmut.c; do
+		[ -f "$candidate" ] && { REFMUT_SOURCE=$candidate; break; }
+	done
+fi
+export REFMUT_SOURCE=${REFMUT_SOURCE:-}
+export MUT_BIN_DIR=${MUT_BIN_DIR:-$REPO/.build/release}
+
+# shellcheck source=Tests/netns/lib.sh
+source "$REPO/Tests/netns/lib.sh"
+require_root
+command -v gcc >/dev/null || skip "gcc not installed"
+[ -x "$MUT_BIN_DIR/mutd" ] || skip "$MUT_BIN_DIR/mutd not built (swift build -c release)"
+
+STREAM_PORT=$PORT
+# The plot needs Debian's python3-matplotlib, which only the system interpreter sees
+# (a pyenv python3 earlier in PATH does not).
+REPORT_PYTHON=$PYTHON
+[ -x /usr/bin/python3 ] && REPORT_PYTHON=/usr/bin/python3
+MAX_STREAMS=4
+mkdir -p "$OUT/raw" "$OUT/bin" || fail "cannot create $OUT"
+rm -f "$OUT"/raw/*.json
+make_workdir
+
+# ---------------------------------------------------------------- tools
+
+BIN=$OUT/bin
+for tool in mutcast-send mutcast-sink; do
+	gcc -O2 -Wall -o "$BIN/$tool" "$BENCH_DIR/$tool.c" || fail "cannot compile $tool"
+done
+TRANSLATORS="plain mutd"
+REFMUT_NOTE=""
+if [ -n "$REFMUT_SOURCE" ] && [ -f "$REFMUT_SOURCE" ]; then
+	if gcc -O2 -o "$BIN/refmut" "$REFMUT_SOURCE" -lnetfilter_queue -lmnl 2>"$WORKDIR/refmut-build.log"; then
+		TRANSLATORS="plain mutd refmut"
+	else
+		REFMUT_NOTE="refmut did not compile: $(head -n 1 "$WORKDIR/refmut-build.log")"
+	fi
+else
+	REFMUT_NOTE="refmut.c not found (../shared/bench/refmut.c, /work/shared/bench/refmut.c): baseline skipped"
+fi
+[ -n "$REFMUT_NOTE" ] && say "NOTE: $REFMUT_NOTE"
+TRANSLATORS=${BENCH_TRANSLATORS:-$TRANSLATORS}
+
+# ---------------------------------------------------------------- topology
+
+stream_group() { # stream_group S (0-based): 239.1.1.(1+S)
+	local base=${GROUP%.*} last=${GROUP##*.}
+	echo "$base.$((last + $1))"
+}
+
+# Routes for every stream's group, not just $GROUP (replaces lib.sh's).
+# shellcheck disable=SC2317  # called by lib.sh's topology
+start_smcroute() {
+	command -v smcrouted >/dev/null || skip "smcrouted not installed"
+	local conf="$WORKDIR/smcroute.conf" s
+	{
+		echo "phyint up0 enable"
+		echo "phyint lan0 enable"
+		for s in $(seq 0 $((MAX_STREAMS - 1))); do
+			echo "mroute from up0 source $SOURCE_IP group $(stream_group "$s") to lan0"
+		done
+	} >"$conf"
+	ip netns exec "$NS_RTR" smcrouted -n -f "$conf" -u "$WORKDIR/smcroute.sock" \
+		-i "$PREFIX" -P "$WORKDIR/smcroute.pid" -l notice >"$WORKDIR/smcroute.log" 2>&1 &
+	SMCROUTE_PID=$!
+	remember "$SMCROUTE_PID"
+	wait_until 10 sg_route_installed || fail "smcrouted did not install ($SOURCE_IP, $GROUP)"
+}
+
+# add_client I: one more client namespace behind the bridge (lib.sh stops at 9).
+add_client() {
+	local i=$1 ns conf
+	ns=$(client_ns "$i")
+	add_ns "$ns"
+	ip link add eth0 netns "$ns" type veth peer name "p$i" netns "$NS_AP" || fail "veth client $i"
+	ip -n "$ns" link set eth0 address "$(client_mac "$i")"
+	ip -n "$ns" addr add "$(client_ip "$i")/24" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" route add default via "$ROUTER_LAN_IP"
+	for conf in all default eth0; do sysctl_in "$ns" "net.ipv4.conf.$conf.rp_filter=0"; done
+	ip -n "$NS_AP" link set "p$i" master br0
+	ip -n "$NS_AP" link set "p$i" up
+	bridge -n "$NS_AP" fdb replace "$(client_mac "$i")" dev "p$i" master static || fail "fdb client $i"
+}
+
+if [ "$SMOKE" = 1 ]; then
+	SCENARIOS="2x1x1000"
+	TOTAL_CLIENTS=2
+else
+	SCENARIOS=${BENCH_SCENARIOS:-2x1x1000 8x4x1000 32x4x1000}
+	TOTAL_CLIENTS=32
+fi
+if [ "$TOTAL_CLIENTS" -le 9 ]; then
+	topology "$TOTAL_CLIENTS"
+else
+	topology 9
+	for i in $(seq 10 "$TOTAL_CLIENTS"); do add_client "$i"; done
+	# shellcheck disable=SC2034  # read by lib.sh (learn_neighbours)
+	CLIENTS=$TOTAL_CLIENTS
+	say "topology: $TOTAL_CLIENTS clients"
+fi
+# Each client's interface reaches the router's neighbour table once.
+learn_neighbours
+
+# ---------------------------------------------------------------- one point
+
+RULE_QUEUES=""
+# rule QUEUES: load the queue rule for QUEUES ("0" or "0-1"), or none for "".
+rule() {
+	[ "$1" = "$RULE_QUEUES" ] && return 0
+	if [ -n "$RULE_QUEUES" ]; then
+		in_ns "$NS_RTR" "$REPO/nft-rules/load" --interface lan0 --unload >/dev/null 2>&1
+	fi
+	RULE_QUEUES=$1
+	[ -n "$1" ] || return 0
+	in_ns "$NS_RTR" "$REPO/nft-rules/load" --interface lan0 --queue "$1" >"$WORKDIR/rules.log" 2>&1 \
+		|| fail "nft-rules/load --queue $1: $(tail -n 2 "$WORKDIR/rules.log")"
+}
+
+# bench_start KIND CLIENTS STREAMS QUEUES: the translator (none for plain).
+bench_start() {
+	local kind=$1 clients=$2 streams=$3 queues=$4 i s args=()
+	TRANSLATOR_PID=""
+	TRANSLATOR_LOG="$WORKDIR/translator.log"
+	case "$kind" in
+	plain) rule ""; return 0 ;;
+	mutd)
+		rule "$queues"
+		for i in $(seq 1 "$clients"); do
+			for s in $(seq 0 $((streams - 1))); do args+=(--static "$(stream_group "$s"),$(client_ip "$i")"); done
+		done
+		# A previous run's log must not answer the readiness check (the child truncates it
+		# only once it runs).
+		rm -f "$TRANSLATOR_LOG"
+		ip netns exec "$NS_RTR" "$MUT_BIN_DIR/mutd" --interface lan0 --queue "$queues" "${args[@]}" \
+			--log-level info --socket "$WORKDIR/mutd.sock" >"$TRANSLATOR_LOG" 2>&1 &
+		TRANSLATOR_PID=$!
+		remember "$TRANSLATOR_PID"
+		wait_until 10 translator_ready_mutd || fail "mutd did not get ready"
+		;;
+	refmut)
+		rule "$queues"
+		for i in $(seq 1 "$clients"); do args+=("$(client_mac "$i")"); done
+		ip netns exec "$NS_RTR" "$BIN/refmut" "${queues%-*}" lan0 "${args[@]}" >"$TRANSLATOR_LOG" 2>&1 &
+		TRANSLATOR_PID=$!
+		remember "$TRANSLATOR_PID"
+		QUEUE=${queues%-*}
+		wait_until 10 queue_bound || fail "refmut did not bind queue $QUEUE"
+		;;
+	esac
+	sleep 0.3  # neighbour lookups and the first table snapshot
+}
+
+# cpu_ns PID: CPU time of all the process's threads in ns (schedstat: finer than
+# the 10 ms ticks of /proc/PID/stat, which cpu_ticks reads as a cross-check).
+cpu_ns() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ sum += $1 } END { printf "%.0f\n", sum }'
+}
+
+# cpu_ticks PID: utime + stime of the process (all threads), in clock ticks.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	stat=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo $(( ${12} + ${13} ))
+}
+
+# user_ticks PID: utime alone (the rest of the CPU time is the kernel's work in its syscalls).
+user_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	stat=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo "${12}"
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# point NAME KIND CLIENTS STREAMS RATE DURATION [QUEUES]: one measurement into raw/NAME.json.
+point() {
+	local name=$1 kind=$2 clients=$3 streams=$4 rate=$5 duration=$6 queues=${7:-0} i pids=()
+	bench_start "$kind" "$clients" "$streams" "$queues"
+	for i in $(seq 1 "$clients"); do
+		rm -f "$WORKDIR/sink-$i.ready"
+		ip netns exec "$(client_ns "$i")" "$BIN/mutcast-sink" --interface eth0 --group "$GROUP" \
+			--port "$STREAM_PORT" --streams "$streams" --duration 600 --histogram \
+			--ready-file "$WORKDIR/sink-$i.ready" >"$WORKDIR/sink-$i.json" 2>"$WORKDIR/sink-$i.log" &
+		pids+=("$!")
+		remember "$!"
+	done
+	for i in $(seq 1 "$clients"); do
+		wait_until 10 test -e "$WORKDIR/sink-$i.ready" || fail "sink $i did not start"
+	done
+	sleep 0.3  # joins go out before traffic
+	local ticks0=0 ticks1=0 ns0=0 ns1=0 user0=0 user1=0 rss=0
+	if [ -n "$TRANSLATOR_PID" ]; then
+		ticks0=$(cpu_ticks "$TRANSLATOR_PID"); ns0=$(cpu_ns "$TRANSLATOR_PID"); user0=$(user_ticks "$TRANSLATOR_PID")
+	fi
+	in_ns "$NS_SRC" "$BIN/mutcast-send" --group "$GROUP" --port "$STREAM_PORT" --streams "$streams" \
+		--rate "$rate" --duration "$duration" --ttl "$SENDER_TTL" >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" \
+		|| fail "mutcast-send: $(cat "$WORKDIR/send.log")"
+	sleep 0.3  # the last copies reach the sinks
+	if [ -n "$TRANSLATOR_PID" ]; then
+		ticks1=$(cpu_ticks "$TRANSLATOR_PID"); ns1=$(cpu_ns "$TRANSLATOR_PID"); user1=$(user_ticks "$TRANSLATOR_PID")
+		rss=$(rss_kib "$TRANSLATOR_PID")
+		translator_alive || fail "$kind died during $name: $(tail -n 3 "$TRANSLATOR_LOG")"
+	fi
+	for i in "${pids[@]}"; do stop_pid "$i" TERM; done
+	[ -n "$TRANSLATOR_PID" ] && stop_pid "$TRANSLATOR_PID" TERM
+	TRANSLATOR_PID=""
+	{
+		printf '{"name":"%s","translator":"%s","clients":%d,"streams":%d,"rate":%s,"queues":"%s",' \
+			"$name" "$kind" "$clients" "$streams" "$rate" "$queues"
+		printf '"cpu_ticks":%d,"cpu_user_ticks":%d,"clock_ticks_per_second":%d,"cpu_ns":%d,"rss_kib":%d,"sender":' \
+			$((ticks1 - ticks0)) $((user1 - user0)) "$(getconf CLK_TCK)" $((ns1 - ns0)) "${rss:-0}"
+		cat "$WORKDIR/send.json"
+		printf ',"sinks":['
+		for i in $(seq 1 "$clients"); do
+			[ "$i" -gt 1 ] && printf ','
+			if [ -s "$WORKDIR/sink-$i.json" ]; then cat "$WORKDIR/sink-$i.json"; else printf 'null'; fi
+		done
+		printf ']}\n'
+	} >"$OUT/raw/$name.json"
+	"$PYTHON" "$BENCH_DIR/report.py" --summary "$OUT/raw/$name.json"
+}
+
+# saturation "KIND:QUEUES ...": 8 clients x 4 streams, rate per stream raised until loss +
+# fail-open > 0.1 %.  The candidates take turns at each rate, so that a change in the
+# machine's background load hits them alike; one that fails drops out.
+SAT_RATES=${SAT_RATES:-1000 2000 3000 4000 6000 8000 12000 16000}
+saturation() {
+	local active=$1 rate candidate kind queues name shortfall still
+	for rate in $SAT_RATES; do
+		still=""
+		for candidate in $active; do
+			kind=${candidate%%:*} queues=${candidate#*:}
+			name="sat-$kind-q$queues-$rate"
+			point "$name" "$kind" 8 4 "$rate" "$SAT_DURATION" "$queues"
+			shortfall=$("$PYTHON" "$BENCH_DIR/report.py" --loss "$OUT/raw/$name.json")
+			"$PYTHON" -c "import sys; sys.exit(0 if float('$shortfall') > 0.001 else 1)" || still="$still $candidate"
+		done
+		active=$still
+		[ -n "$active" ] || break
+	done
+}
+
+# ---------------------------------------------------------------- the run
+
+# Scenario by scenario, each translator in turn: what they are compared on is measured
+# minutes, not a quarter of an hour, apart.
+say "bench: translators: $TRANSLATORS; scenarios: $SCENARIOS; ${DURATION}s each; out: $OUT"
+for scenario in $SCENARIOS; do
+	IFS=x read -r c s r <<<"$scenario"
+	for kind in $TRANSLATORS; do
+		point "$kind-$scenario" "$kind" "$c" "$s" "$r" "$DURATION"
+	done
+done
+if [ "$SATURATION" = 1 ]; then
+	candidates=""
+	for kind in $TRANSLATORS; do
+		[ "$kind" = plain ] || candidates="$candidates $kind:0"
+	done
+	case " $TRANSLATORS " in *" mutd "*) candidates="$candidates mutd:0-1" ;; esac
+	saturation "$candidates"
+fi
+rule ""
+
+# mutd's resident memory with 10,000 (group, client) subscriptions: 100 groups x 100 clients.
+EXTRA=$OUT/extra.json
+# rss_with_10k [GLIBC_TUNABLES]: sets RSS_10K (KiB) and RSS_TABLE (the table mutd logged).
+rss_with_10k() {
+	local args=() g c tunables=${1:-}
+	for g in $(seq 1 100); do
+		for c in $(seq 100 199); do args+=(--static "239.2.0.$g,10.10.2.$c"); done
+	done
+	rm -f "$WORKDIR/rss.log"
+	ip netns exec "$NS_RTR" env ${tunables:+GLIBC_TUNABLES=$tunables} "$MUT_BIN_DIR/mutd" --interface lan0 --queue 0 "${args[@]}" \
+		--log-level debug --socket "$WORKDIR/mutd-rss.sock" >"$WORKDIR/rss.log" 2>&1 &
+	TRANSLATOR_PID=$!
+	TRANSLATOR_LOG=$WORKDIR/rss.log
+	remember "$TRANSLATOR_PID"
+	wait_until 60 rss_table_built || fail "mutd with 10,000 subscribers did not build its table"
+	sleep 2
+	RSS_10K=$(rss_kib "$TRANSLATOR_PID")
+	RSS_TABLE=$(grep -o 'table: [0-9]* group route(s), [0-9]* membership(s)' "$WORKDIR/rss.log" | tail -n 1)
+	stop_pid "$TRANSLATOR_PID" TERM
+	TRANSLATOR_PID=""
+}
+# shellcheck disable=SC2317  # called through wait_until
+rss_table_built() {
+	translator_alive || fail "mutd with 10,000 subscribers exited: $(tail -n 3 "$WORKDIR/rss.log")"
+	grep -q 'table: .* 10000 membership' "$WORKDIR/rss.log" 2>/dev/null
+}
+if [ "$SMOKE" = 1 ]; then
+	echo '{}' >"$EXTRA"
+else
+	rss_with_10k
+	say "mutd with 10,000 subscribers: VmRSS $RSS_10K KiB ($RSS_TABLE)"
+	RSS_DEFAULT=$RSS_10K
+	# The same with glibc returning freed heap at once: how much is startup garbage.
+	rss_with_10k glibc.malloc.trim_threshold=0
+	RSS_TRIMMED_10K=$RSS_10K
+	RSS_10K=$RSS_DEFAULT
+	say "... with GLIBC_TUNABLES=glibc.malloc.trim_threshold=0: VmRSS $RSS_TRIMMED_10K KiB"
+	ALLOC_LINE="not run"; ALLOC_MET=false
+	if ALLOC_OUTPUT=$(MUT_BIN_DIR=$MUT_BIN_DIR bash "$BENCH_DIR/alloc-test.sh" 2>&1); then ALLOC_MET=true; fi
+	ALLOC_LINE=$(printf '%s\n' "$ALLOC_OUTPUT" | grep -m1 '^alloc-test:' || printf '%s' "$ALLOC_OUTPUT" | tail -n 1)
+	say "$ALLOC_LINE"
+	"$PYTHON" - "$EXTRA" "$RSS_10K" "$RSS_TABLE" "$ALLOC_MET" "$ALLOC_LINE" "$RSS_TRIMMED_10K" <<-'PY'
+	import json, sys
+	path, rss, table, alloc_met, alloc_line, trimmed = sys.argv[1:7]
+	rss_mib = int(rss or 0) / 1024
+	json.dump({"facts": {"mutd RSS with 10,000 subscribers": "%.1f MiB (%s)" % (rss_mib, table),
+	                     "... with glibc.malloc.trim_threshold=0": "%.1f MiB" % (int(trimmed or 0) / 1024)},
+	           "goals": [{"goal": "RSS <= 16 MiB with 10,000 subscribers", "ratio": rss_mib / 16, "met": 0 < rss_mib <= 16,
+	                      "detail": "%.1f MiB" % rss_mib},
+	                     {"goal": "no heap allocation per packet (100,000 packets)", "ratio": None,
+	                      "met": alloc_met == "true", "detail": alloc_line}]}, open(path, "w"))
+	PY
+fi
+
+"$REPORT_PYTHON" "$BENCH_DIR/report.py" --out "$OUT" --extra "$EXTRA" --machine "$(uname -r), $(nproc) CPU(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
+	--note "$REFMUT_NOTE" "$OUT"/raw/*.json || fail "report failed"
+cat "$OUT/results.txt"
+exit 0

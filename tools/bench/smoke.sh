@@ -1,0 +1,64 @@
+#!/bin/bash
+# Bench smoke for CI: a few seconds, 2 clients x 1 stream x 1000 pps, plain
+# routing, mutd and (when its source is there) refmut.  Checks delivery counts
+# and the report's format, never timings.
+#
+#   tools/bench/smoke.sh     (root; MUT_BIN_DIR defaults to .build/release, then .build/debug)
+# Exit: 0 pass, 1 fail, 77 skip.
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$BENCH_DIR/../.." && pwd)
+if [ -z "${MUT_BIN_DIR:-}" ]; then
+	MUT_BIN_DIR=$REPO/.build/release
+	[ -x "$MUT_BIN_DIR/mutd" ] || MUT_BIN_DIR=$REPO/.build/debug
+fi
+export MUT_BIN_DIR
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
+OUT=$(mktemp -d /tmp/mut-bench-smoke.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+bash "$BENCH_DIR/run.sh" --smoke --out "$OUT"
+status=$?
+[ $status -eq 77 ] && exit 77
+[ $status -eq 0 ] || { echo "FAIL: run.sh --smoke exited $status"; exit 1; }
+
+python3 - "$OUT" <<'PY'
+import json, os, re, sys
+out = sys.argv[1]
+failures = []
+def check(what, ok):
+    print("  %-7s %s" % ("ok" if ok else "NOT OK", what))
+    if not ok:
+        failures.append(what)
+
+report = json.load(open(os.path.join(out, "results.json")))
+points = {p["translator"]: p for p in report["points"]}
+check("results.json has plain and mutd points", {"plain", "mutd"} <= set(points))
+keys = ["scenario", "copies_per_second", "loss", "untranslated", "duplicates", "reordered",
+        "latency_p50_us", "latency_p99_us", "latency_max_us", "cpu_us_per_copy", "rss_mib",
+        "delivered_copies", "expected_copies", "frames_to_own_mac", "frames_to_group_mac"]
+for kind, p in sorted(points.items()):
+    check("%s: every report field present" % kind, all(k in p for k in keys))
+    check("%s: scenario 2x1x1000" % kind, p["scenario"] == "2x1x1000")
+    check("%s: 2 sinks reported" % kind, p["clients"] == 2 and p["missing_sinks"] == 0)
+    check("%s: sender sent 2,000 packets" % kind, p["sent"] == 2000)
+    check("%s: every copy delivered once (%d of %d)" % (kind, p["delivered_copies"], p["expected_copies"]),
+          p["delivered_copies"] == p["expected_copies"] == 4000 and p["duplicates"] == 0)
+    if kind == "plain":
+        check("plain: every frame to the group MAC", p["frames_to_group_mac"] == 4000 and p["frames_to_own_mac"] == 0)
+    else:
+        check("%s: every frame to the client's own MAC" % kind, p["frames_to_own_mac"] == 4000 and p["frames_to_group_mac"] == 0)
+        check("%s: CPU and RSS measured" % kind, p["cpu_us_per_copy"] is not None and p["rss_mib"] > 0)
+    check("%s: latency percentiles ordered" % kind,
+          p["latency_p50_us"] is not None and p["latency_p50_us"] <= p["latency_p99_us"] <= p["latency_max_us"] + 1)
+text = open(os.path.join(out, "results.txt")).read()
+check("results.txt has the table header", re.search(r"^scenario\s+transl\s+copies/s\s+loss%", text, re.M) is not None)
+check("results.txt has one row per translator",
+      len(re.findall(r"^2x1x1000\s+(plain|mutd|refmut)\s+\d+", text, re.M)) == len(points))
+if "refmut" in points:
+    check("goals listed when refmut ran", "Goals" in text and len(report["goals"]) >= 3)
+sys.exit(1 if failures else 0)
+PY
+status=$?
+[ $status -eq 0 ] && echo PASS || echo "FAIL: bench smoke"
+exit $status
