@@ -12,7 +12,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 # What a fresh Debian machine lacks for building and for the network-namespace suite.
 DEB_PACKAGES := pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev \
                 nftables iptables smcroute tcpdump iproute2 procps python3 python3-prometheus-client util-linux \
-                ffmpeg vlc-bin vlc-plugin-base man-db groff-base systemd
+                ffmpeg vlc-bin vlc-plugin-base man-db groff-base systemd gcc python3-matplotlib
 
 .PHONY: all build release deps test test-unit test-shell test-netns demo install clean
 
@@ -36,7 +36,7 @@ build: deps
 release:
 	$(SWIFT) build -c release --static-swift-stdlib
 
-test: deps build test-unit test-shell test-netns
+test: deps build test-unit test-shell test-netns bench-smoke
 
 test-unit:
 	$(SWIFT) test
@@ -72,4 +72,6 @@ install: release
 	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/mutd.service
 
 clean:
-	rm -rf .build
+	rm -rf .build out
+
+include tools/bench/Makefile.inc

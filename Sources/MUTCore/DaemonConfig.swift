@@ -60,6 +60,7 @@ public struct DaemonConfig: Equatable, Sendable {
         if let maxClients, maxClients < 1 { throw .invalid("--max-clients \(maxClients): must be at least 1") }
         var result = self
         result.staticSubscribers = []
+        var seen: Set<StaticSubscriber> = []
         for var entry in staticSubscribers {
             if let name = entry.interface {
                 guard interfaces.contains(name) else {
@@ -70,7 +71,7 @@ public struct DaemonConfig: Equatable, Sendable {
             } else {
                 throw .invalid("static subscriber '\(entry)': several interfaces are served, name one (GROUP,CLIENT_IP,IFACE)")
             }
-            if !result.staticSubscribers.contains(entry) { result.staticSubscribers.append(entry) }
+            if seen.insert(entry).inserted { result.staticSubscribers.append(entry) }
         }
         return result
     }

@@ -136,10 +136,12 @@ public final class ForwardingTable: Sendable {
                     byHost[m.host] = m
                 }
             }
+            var oldCounters: [IPv4Address: MemberCounters] = [:]
+            for member in old?.members ?? [] { oldCounters[member.host] = member.counters }
             let members = byHost.values.sorted { $0.host < $1.host }.map { m in
                 RouteMember(
                     host: m.host, mac: m.mac.flatMap { $0.isUnicast ? $0 : nil }, filter: m.filter,
-                    counters: old?.members.first(where: { $0.host == m.host })?.counters ?? MemberCounters())
+                    counters: oldCounters[m.host] ?? MemberCounters())
             }
             let overLimit = maxClients.map { members.count > $0 } ?? false
             routes[key] = GroupRoute(

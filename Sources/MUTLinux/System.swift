@@ -182,6 +182,11 @@ public enum Syscall {
         }
     }
 
+    /// Returns freed heap pages to the kernel (glibc malloc_trim).
+    public static func releaseFreeMemory() {
+        _ = malloc_trim(0)
+    }
+
     /// Reads a small file whole (/proc, the state file); nil when it cannot be opened.
     public static func readFile(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)

@@ -71,6 +71,7 @@ final class Daemon {
     private var lastSaved: SavedState?
     private var lastSaveAt = -Double.infinity
     private var saveFailing = false
+    static let resolutionsPerTurn = 64
     /// How often refreshed timers are written even when nothing else changed.
     static let saveInterval = 30.0
     /// Static members still without a MAC: when to ask the kernel again, and how often we have.
@@ -317,7 +318,9 @@ final class Daemon {
     /// Members with no usable MAC: ask the kernel to resolve them (ARP), every second at first,
     /// then every ten.
     private func resolvePending(now: Double) {
-        for (key, state) in pendingResolution where state.nextAt <= now {
+        // Bounded per turn: thousands of unresolved subscribers must not become a burst of
+        // thousands of netlink requests (and ARP requests on the LAN) every second.
+        for (key, state) in pendingResolution.lazy.filter({ $0.value.nextAt <= now }).prefix(Self.resolutionsPerTurn) {
             do { try neighbours.requestResolution(of: key.address, interfaceIndex: key.interfaceIndex) } catch {
                 log.debug("cannot ask the kernel to resolve \(key.address): \(error)")
             }
@@ -368,6 +371,9 @@ final class Daemon {
         let next = ForwardingTable.build(enabled: config.enabled, maxClients: config.maxClients,
                                          interfaces: interfaces, memberships: memberships, previous: table.load())
         table.publish(next)
+        // The previous snapshot and the build's temporaries are freed by now: give the pages back,
+        // so that resident memory follows the table rather than its high-water mark.
+        Syscall.releaseFreeMemory()
         log.debug("table: \(next.routes.count) group route(s), \(memberships.count) membership(s)")
     }
 }

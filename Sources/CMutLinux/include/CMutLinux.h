@@ -21,6 +21,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/neighbour.h>
+#include <malloc.h>
 
 // Same layout as glibc's struct mmsghdr, which Swift cannot see (it needs _GNU_SOURCE).
 typedef struct {
