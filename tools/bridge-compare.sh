@@ -63,7 +63,14 @@ run_config() {
 	done
 	for i in 1 2 3; do start_sink "$i" --expect "$count"; done
 	wait_sinks_ready 1 2 3
-	[ $kernel = 1 ] || wait_until 5 joins_logged 3 || fail "mutd did not learn all three clients"
+	# Joins can be suppressed too (a v2 host that hears another's report for the group before its
+	# own unsolicited report goes out stays quiet until a query): give mutd up to three query
+	# intervals to learn all three, and record how long it took instead of failing.
+	if [ $kernel = 0 ]; then
+		local waited=0
+		while ! joins_logged 3 && [ $waited -lt 150 ]; do sleep 0.1; waited=$((waited + 1)); done
+		echo "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG") $waited" >"$WORKDIR/learned.txt"
+	fi
 	[ $kernel = 1 ] && { watch_mdb & remember $!; }
 	date +%s.%N >"$WORKDIR/start.ts"
 	in_ns "$NS_SRC" "$PYTHON" "$TOOLS/mcast-send" --group "$GROUP" --port "$PORT" --count "$count" \
@@ -279,13 +286,18 @@ analyze() {
 	                changes.append(s)
 	                last = s["ports"]
 	        mdb = changes
+	    learned = None
+	    path = os.path.join(workdir, "learned.txt")
+	    if os.path.exists(path):
+	        hosts, tenths = open(path).read().split()
+	        learned = {"hosts": int(hosts), "after_s": int(tenths) / 10}
 	    settings = ""
 	    path = os.path.join(workdir, "bridge-settings.txt")
 	    if os.path.exists(path):
 	        settings = open(path).read().strip()
 	    json.dump({"config": config, "sent": count, "rate": rate, "phase1": phase1,
 	               "block_at_s": round(block - start, 2), "clients": clients,
-	               "mdb_changes": mdb, "bridge_settings": settings}, sys.stdout, indent=1)
+	               "mdb_changes": mdb, "bridge_settings": settings, "mutd_learned": learned}, sys.stdout, indent=1)
 	    print()
 
 	def table(paths):
@@ -320,6 +332,9 @@ analyze() {
 	        notes.append("%s (%s): block at +%ss (seq ~%d); client 1 saw %d general, %d group-specific, %d per-host (to its MAC) queries"
 	                     % (r["config"], names.get(r["config"], "?"), r["block_at_s"], r["block_at_s"] * r["rate"],
 	                        q["general"], q["group"], q["per_host_to_me"]))
+	        if r.get("mutd_learned"):
+	            notes.append("   mutd had learned %d of 3 clients %.1f s after the sinks joined (the stream starts then)"
+	                         % (r["mutd_learned"]["hosts"], r["mutd_learned"]["after_s"]))
 	        if r["mdb_changes"]:
 	            notes.append("   MDB entries for the group per port (t s: port=count): " + "; ".join(
 	                "%s: %s" % (s["t"], ",".join("%s=%d" % kv for kv in sorted(s["ports"].items())) or "none")
