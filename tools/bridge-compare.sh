@@ -34,7 +34,7 @@ usage() { echo "usage: $0 [a|b|c|d ...]   (root; default: a b c d)" >&2; exit 2;
 
 run_config() {
 	local config=$1 out=$2
-	# shellcheck source=../Tests/netns/lib.sh
+	# shellcheck source-path=SCRIPTDIR source=../Tests/netns/lib.sh
 	source "$LIB"
 	require_root
 	command -v tcpdump >/dev/null || skip "tcpdump not installed"
@@ -53,8 +53,10 @@ run_config() {
 		kernel_bridge_querier
 	else
 		load_queue_rule
+		# shellcheck disable=SC2034  # read by lib.sh's start_translator
 		MUTD_ARGS=(--querier --igmp-query-interval 5 --igmp-query-response-interval 1 --igmp-robustness 2)
-		start_translator
+		# shellcheck disable=SC2119  # no static subscribers: mutd learns them from IGMP
+		start_translator   # no static subscribers: mutd learns them from IGMP
 	fi
 	for i in 1 2 3; do
 		ip netns exec "$(client_ns "$i")" timeout $((PHASE1 + PHASE2 + 15)) tcpdump -n -i eth0 -s 256 -U \
@@ -98,6 +100,7 @@ joins_logged() { [ "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge "$
 topology_shared() {
 	local n=$1 i conf
 	make_workdir
+	# shellcheck disable=SC2034  # read by lib.sh's learn_neighbours
 	CLIENTS=$n
 	NS_AIR="$PREFIX-air"
 	add_ns "$NS_SRC"; add_ns "$NS_RTR"; add_ns "$NS_AP"; add_ns "$NS_AIR"
@@ -364,17 +367,31 @@ analyze() {
 
 # ------------------------------------------------------------------ all configurations (parent)
 
+stop_child() {
+	[ -n "$CHILD" ] || return 0
+	kill -TERM "$CHILD" 2>/dev/null
+	wait "$CHILD" 2>/dev/null
+}
+
 main() {
 	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root" >&2; exit 77; }
 	local configs=("$@") config status
 	[ ${#configs[@]} -gt 0 ] || configs=(a b c d)
 	for config in "${configs[@]}"; do case "$config" in a|b|c|d) ;; *) usage ;; esac; done
 	results=$(mktemp -d /tmp/bridge-compare.XXXXXX)
+	CHILD=""
+	# On INT/TERM, stop the running configuration (timeout passes the signal on; lib.sh's trap
+	# in the child deletes its namespaces), then remove the results.
 	trap 'rm -rf "$results"' EXIT
+	trap 'stop_child; exit 130' INT
+	trap 'stop_child; exit 143' TERM
 	for config in "${configs[@]}"; do
 		echo "=== configuration $config" >&2
-		timeout -s TERM $((PHASE1 + PHASE2 + 90)) bash "$0" --run "$config" "$results/$config.json" >&2
+		timeout -s TERM $((PHASE1 + PHASE2 + 90)) bash "$0" --run "$config" "$results/$config.json" >&2 &
+		CHILD=$!
+		wait "$CHILD"
 		status=$?
+		CHILD=""
 		[ $status -eq 0 ] || echo "configuration $config: exit $status" >&2
 	done
 	echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $0 ${configs[*]}"
