@@ -319,7 +319,7 @@ analyze() {
 	        for c in r["clients"]:
 	            gap = c["longest_gap_any_before_block"]
 	            if c["client"] == 3:
-	                after = ("frames until +%ss (unicast until +%ss)" % (c["last_frame_after_block_s"], c["last_own_after_block_s"])
+	                after = ("frames until %+.2fs (unicast until %+.2fs)" % (c["last_frame_after_block_s"], c["last_own_after_block_s"] or 0)
 	                         if c["last_frame_after_block_s"] is not None else "no frames")
 	            else:
 	                g = c["longest_gap_any_whole_run"]
