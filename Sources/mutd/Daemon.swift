@@ -256,11 +256,11 @@ final class Daemon {
             log.warning("rtnetlink: \(error)")
             return
         }
-        if !events.isEmpty { membershipsChanged = true }
         for event in events {
             let key = NeighbourKey(interfaceIndex: event.interfaceIndex, address: event.address)
             if event.isFailed {
                 if failedNeighbours.insert(key).inserted {
+                    membershipsChanged = true
                     neighbourFailures &+= 1
                     if isMember(key) {
                         log.warning("neighbour \(event.address) failed (unreachable): no more copies to it; its groups pass as plain multicast while it is a member")
@@ -270,9 +270,10 @@ final class Daemon {
                 if let old = latestMACs[key], old != mac, isMember(key) {
                     log.info("neighbour \(event.address) changed MAC \(old) -> \(mac): copies follow")
                 }
-                latestMACs[key] = mac
-                if failedNeighbours.remove(key) != nil, isMember(key) {
-                    log.info("neighbour \(event.address) is reachable again at \(mac)")
+                if latestMACs.updateValue(mac, forKey: key) != mac { membershipsChanged = true }
+                if failedNeighbours.remove(key) != nil {
+                    membershipsChanged = true
+                    if isMember(key) { log.info("neighbour \(event.address) is reachable again at \(mac)") }
                 }
             }
             // A deleted entry keeps its last MAC: the kernel forgets idle neighbours, the client
