@@ -123,7 +123,12 @@ final class Daemon {
         }
     }
 
-    func run() throws(StartError) {
+    func run(droppingTo account: Privileges.Account? = nil) throws(StartError) {
+        // Every socket is open by now; capabilities are per thread, so drop before starting any.
+        if let account {
+            do { try Privileges.drop(to: account) } catch { throw StartError("cannot drop privileges: \(error)") }
+            log.info("running as \(account.name) (uid \(account.uid), gid \(account.gid)) with CAP_NET_ADMIN and CAP_NET_RAW only")
+        }
         do { try neighbours.requestDump() } catch { log.warning("cannot read the neighbour table: \(error)") }
         readNeighbourEvents()
         rebuild(now: Syscall.monotonicSeconds())
