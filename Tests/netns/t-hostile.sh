@@ -41,7 +41,9 @@ ip netns exec "$NS_RTR" "$PYTHON" "$TOOLS/control-abuse" --socket "$MUTD_SOCKET"
 	>"$WORKDIR/abuse.json" 2>"$WORKDIR/abuse.log" &
 abuse_pid=$!; remember $abuse_pid
 sleep 0.5
-ctl status >"$WORKDIR/status-during.txt" 2>&1
+# While the abuse holds the server's connection slots mutctl is refused ("too many control
+# connections"); it must get through again once the server drops the silent ones (2 s).
+wait_until 6 eval 'ctl status >"$WORKDIR/status-during.txt" 2>&1'
 status_during=$?
 send_stream "$COUNT" "$RATE"
 wait_until 30 eval '! ours $flood_pid' || fail "igmp-flood did not finish"
@@ -62,7 +64,7 @@ say "  mutd RSS ${rss_before} KiB before, ${rss_after} KiB after"
 summarize_sink 1
 
 check "mutd still running" translator_alive
-check "mutctl status answered during the abuse" eq "$status_during" 0
+check "mutctl status answered during the abuse (within 6 s)" eq "$status_during" 0
 check "mutctl status --json answers after" eq "$status_rc" 0
 check "igmp-flood sent all $FLOOD frames" eq "$(json_get "$WORKDIR/flood.json" sent)" "$FLOOD"
 check "groups ≤ --max-groups $MAX_GROUPS" le "$(st groups)" "$MAX_GROUPS"
