@@ -19,6 +19,12 @@ public enum Privileges {
         public var name: String
         public var uid: uid_t
         public var gid: gid_t
+
+        public init(name: String, uid: uid_t, gid: gid_t) {
+            self.name = name
+            self.uid = uid
+            self.gid = gid
+        }
     }
 
     public struct DropError: Error, CustomStringConvertible, Sendable {

@@ -76,6 +76,12 @@ check "mutctl status answers" eq $? 0
 check "mutd still alive" translator_alive
 check "no permission error logged" eq "$(grep -ciE "permission|not permitted|EPERM" "$TRANSLATOR_LOG")" 0
 
+# SIGTERM after the drop: the queue is unbound (CAP_NET_ADMIN suffices) and mutd says so.
+stop_translator TERM
+check "stops cleanly on SIGTERM as $USER_NAME" grep -q "mutd: stopped:" "$TRANSLATOR_LOG"
+queue_listed() { in_ns "$NS_RTR" awk -v q="$QUEUE" '$1 == q { f = 1 } END { exit !f }' /proc/net/netfilter/nfnetlink_queue; }
+check "queue $QUEUE unbound after the stop" eval '! queue_listed'
+
 # Refusals: an unknown user fails before any socket is opened, with one clear line.
 ip netns exec "$NS_RTR" "$MUT_BIN_DIR/mutd" --interface lan0 --queue 7 --socket "$WORKDIR/other.sock" \
 	--user no-such-user-mut >"$WORKDIR/nouser.out" 2>&1
