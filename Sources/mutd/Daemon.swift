@@ -140,7 +140,12 @@ final class Daemon {
 
     /// Runs until a signal stops it. Throws when a data-plane thread died: mutd then exits
     /// non-zero, so that a supervisor restarts it (the queue bypass carries traffic meanwhile).
-    func run() throws(DaemonError) {
+    func run(droppingTo account: Privileges.Account? = nil) throws(DaemonError) {
+        // Every socket is open by now; capabilities are per thread, so drop before starting any.
+        if let account {
+            do { try Privileges.drop(to: account) } catch { throw DaemonError("cannot drop privileges: \(error)") }
+            log.info("running as \(account.name) (uid \(account.uid), gid \(account.gid)) with CAP_NET_ADMIN and CAP_NET_RAW only")
+        }
         do { try neighbours.requestDump() } catch { log.warning("cannot read the neighbour table: \(error)") }
         readNeighbourEvents()
         restoreState(now: Syscall.monotonicSeconds())

@@ -68,6 +68,9 @@ struct Mutd: ParsableCommand {
     @Option(name: .customLong("max-entries"), help: "Most (interface, group, host) entries IGMP may add (default 2048).")
     var maxEntries: String?
 
+    @Option(help: "After opening its sockets, run as this user keeping only CAP_NET_ADMIN and CAP_NET_RAW.")
+    var user: String?
+
     /// The command line in the config file's shape, so both combine the same way (and again on SIGHUP).
     func flagSettings() throws(ConfigError) -> ConfigFile {
         var flags = ConfigFile()
@@ -100,9 +103,17 @@ struct Mutd: ParsableCommand {
             throw ExitCode(2)
         }
         log.level = loaded.logLevel
+        // The user is looked up before any socket is opened, so a typo fails first and plainly.
+        var account: Privileges.Account?
+        if let user {
+            do { account = try Privileges.account(named: user) } catch {
+                log.error(error.description)
+                throw ExitCode(1)
+            }
+        }
         do {
             let daemon = try Daemon(loaded: loaded, log: log)
-            try daemon.run()
+            try daemon.run(droppingTo: account)
         } catch {
             log.error(error.description)
             throw ExitCode(1)

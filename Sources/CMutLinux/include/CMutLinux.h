@@ -49,4 +49,18 @@ static inline int cmut_nlmsg_ok(const struct nlmsghdr *h, int len) { return NLMS
 static inline const struct nlmsghdr *cmut_nlmsg_next(const struct nlmsghdr *h, int *len) { return NLMSG_NEXT(h, *len); }
 static inline const void *cmut_nlmsg_data(const struct nlmsghdr *h) { return NLMSG_DATA(h); }
 
+// Privilege drop (see MUTLinux/Privileges.swift). Capability sets are bit masks of
+// CAP_* numbers (bit 12 = CAP_NET_ADMIN, bit 13 = CAP_NET_RAW). All return 0 or -1 with errno.
+int cmut_setresgid(gid_t gid);
+int cmut_setresuid(uid_t uid);
+// prctl(PR_SET_KEEPCAPS, on): keep the permitted set across the uid change.
+int cmut_set_keep_capabilities(int on);
+// prctl(PR_CAPBSET_DROP) for every capability outside `keep`, up to CAP_LAST_CAP.
+int cmut_drop_bounding_set_except(uint64_t keep);
+// prctl(PR_SET_NO_NEW_PRIVS, 1): no exec can gain privileges back.
+int cmut_set_no_new_privileges(void);
+// The raw capset/capget syscalls (version 3, 64-bit sets) for the calling thread.
+int cmut_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
+int cmut_capget(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
+
 #endif
