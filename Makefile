@@ -14,7 +14,9 @@ DEB_PACKAGES := pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev \
                 nftables iptables smcroute tcpdump iproute2 procps python3 python3-prometheus-client util-linux \
                 ffmpeg vlc-bin vlc-plugin-base man-db groff-base systemd gcc python3-matplotlib
 
-.PHONY: all build release deps test test-unit test-shell test-netns demo install clean
+.PHONY: all build release deps test test-unit test-shell test-netns demo install clean fuzz soak test-sanitize
+SECONDS     ?= 20
+MINUTES     ?= 1
 
 all: build
 
@@ -36,7 +38,7 @@ build: deps
 release:
 	$(SWIFT) build -c release --static-swift-stdlib
 
-test: deps build test-unit test-shell test-netns bench-smoke
+test: deps build test-unit test-shell test-netns bench-smoke fuzz soak test-sanitize
 
 test-unit:
 	$(SWIFT) test
@@ -48,6 +50,19 @@ test-shell:
 # The network-namespace suite needs root; as non-root run.sh says loudly what it skipped.
 test-netns: build
 	MUT_BIN_DIR=$(CURDIR)/$(BIN_DIR) bash Tests/netns/run.sh
+
+# libFuzzer targets (Tests/Fuzz), SECONDS each; make test runs a 20 s smoke of each.
+fuzz:
+	bash tools/fuzz.sh $(SECONDS)
+
+# 50 clients, 20 groups, join/leave churn while streams run; needs root.
+soak: build
+	@MUT_BIN_DIR=$(CURDIR)/$(BIN_DIR) bash tools/soak.sh $(MINUTES); rc=$$?; \
+	if [ $$rc -eq 77 ]; then echo "soak: SKIPPED (needs root)"; else exit $$rc; fi
+
+test-sanitize:
+	$(SWIFT) test --sanitize=address --scratch-path .build-asan --disable-xctest
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --disable-xctest
 
 demo: build
 	MUT_BIN_DIR=$(CURDIR)/$(BIN_DIR) bash tools/demo.sh
@@ -72,6 +87,6 @@ install: release
 	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/mutd.service
 
 clean:
-	rm -rf .build out
+	rm -rf .build .build-fuzz .build-asan .build-tsan out
 
 include tools/bench/Makefile.inc
