@@ -87,7 +87,7 @@ struct Mutd: ParsableCommand {
             ("igmp-robustness", igmpRobustness), ("igmp-query-interval", igmpQueryInterval),
             ("igmp-query-response-interval", igmpQueryResponseInterval), ("max-groups", maxGroups),
             ("max-members-per-group", maxMembersPerGroup), ("max-entries", maxEntries),
-            ("state-file", stateFile),
+            ("state-file", stateFile), ("user", user),
         ]
         for case let (key, value?) in extra { flags.extra[key] = value }
         return flags
@@ -105,7 +105,7 @@ struct Mutd: ParsableCommand {
         log.level = loaded.logLevel
         // The user is looked up before any socket is opened, so a typo fails first and plainly.
         var account: Privileges.Account?
-        if let user {
+        if let user = loaded.settings.extra["user"] {
             do { account = try Privileges.account(named: user) } catch {
                 log.error(error.description)
                 throw ExitCode(1)
