@@ -79,3 +79,16 @@ public enum Privileges {
         return (effective, permitted, inheritable)
     }
 }
+
+extension Privileges {
+    /// Whether `account` (no supplementary groups) may create and rename files in `directory`,
+    /// judged from its owner and mode, since access(2) would answer for root.
+    public static func canWrite(directory: String, as account: Account) -> Bool {
+        var info = stat()
+        guard stat(directory, &info) == 0 else { return false }
+        let mode = info.st_mode
+        if info.st_uid == account.uid { return mode & 0o300 == 0o300 }
+        if info.st_gid == account.gid { return mode & 0o030 == 0o030 }
+        return mode & 0o003 == 0o003
+    }
+}

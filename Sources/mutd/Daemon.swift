@@ -71,6 +71,7 @@ final class Daemon {
     private var lastSaved: SavedState?
     private var lastSaveAt = -Double.infinity
     private var saveFailing = false
+    private var stateSavingDisabled = false
     static let resolutionsPerTurn = 64
     /// How often refreshed timers are written even when nothing else changed.
     static let saveInterval = 30.0
@@ -143,6 +144,11 @@ final class Daemon {
     func run(droppingTo account: Privileges.Account? = nil) throws(DaemonError) {
         // Every socket is open by now; capabilities are per thread, so drop before starting any.
         if let account {
+            let directory = statePath.contains("/") ? String(statePath[..<statePath.lastIndex(of: "/")!]) : "."
+            if !Privileges.canWrite(directory: directory.isEmpty ? "/" : directory, as: account) {
+                log.warning("state file \(statePath): \(account.name) may not write in \(directory), so learned state will not be saved for a restart (give it a directory of its own: --state-file, or systemd's RuntimeDirectory with User=)")
+                stateSavingDisabled = true
+            }
             do { try Privileges.drop(to: account) } catch { throw DaemonError("cannot drop privileges: \(error)") }
             log.info("running as \(account.name) (uid \(account.uid), gid \(account.gid)) with CAP_NET_ADMIN and CAP_NET_RAW only")
         }
@@ -479,6 +485,7 @@ extension Daemon {
     /// Writes the state file when it would say something new (`force`), or when timers were
     /// refreshed since the last write; atomically (write, fsync, rename).
     func saveState(now: Double, force: Bool) {
+        if stateSavingDisabled { return }
         let state = SavedState(
             bootID: Self.bootID(), savedAt: now, memberships: snooping.table.memberships,
             heldInterfaces: config.interfaces.filter { snooping.table.expiryIsHeld(interface: $0) },

@@ -20,7 +20,9 @@ topology 2
 # No learn_neighbours: the router has no entry for client 1 until mutd asks the kernel.
 load_queue_rule
 neighbour_known 1 && fail "the router already knows client 1's MAC; the resolution check would prove nothing"
-MUTD_ARGS=(--user "$USER_NAME")
+# The user's own directory for the state file, as systemd's RuntimeDirectory with User= gives.
+mkdir -p "$WORKDIR/state" && chown "$USER_NAME" "$WORKDIR/state"
+MUTD_ARGS=(--user "$USER_NAME" --state-file "$WORKDIR/state/mutd.state")
 start_translator 1
 grep "running as" "$TRANSLATOR_LOG" | sed 's/^/  /'
 
@@ -75,6 +77,8 @@ done
 check "mutctl status answers" eq $? 0
 check "mutd still alive" translator_alive
 check "no permission error logged" eq "$(grep -ciE "permission|not permitted|EPERM" "$TRANSLATOR_LOG")" 0
+check "the state file is written as $USER_NAME after the drop" \
+	eq "$(stat -c %U "$WORKDIR/state/mutd.state" 2>/dev/null)" "$USER_NAME"
 
 # SIGTERM after the drop: the queue is unbound (CAP_NET_ADMIN suffices) and mutd says so.
 stop_translator TERM
