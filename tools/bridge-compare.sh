@@ -98,27 +98,10 @@ joins_logged() { [ "$(grep -c "joined $GROUP on lan0" "$TRANSLATOR_LOG")" -ge "$
 # port looks like to its bridge. Unicast frames reach only their station (static fdb, like
 # 802.11 addressing); multicast, IGMP reports included, reaches every station.
 topology_shared() {
-	local n=$1 i conf
-	make_workdir
-	# shellcheck disable=SC2034  # read by lib.sh's learn_neighbours
-	CLIENTS=$n
+	local n=$1 i
 	NS_AIR="$PREFIX-air"
-	add_ns "$NS_SRC"; add_ns "$NS_RTR"; add_ns "$NS_AP"; add_ns "$NS_AIR"
-	ip link add eth0 netns "$NS_SRC" type veth peer name up0 netns "$NS_RTR" || fail "veth src-rtr"
-	ip -n "$NS_SRC" addr add "$SOURCE_IP/24" dev eth0
-	ip -n "$NS_SRC" link set eth0 up
-	ip -n "$NS_SRC" route add default via "$ROUTER_UP_IP"
-	ip -n "$NS_RTR" addr add "$ROUTER_UP_IP/24" dev up0
-	ip -n "$NS_RTR" link set up0 up
-	ip link add lan0 netns "$NS_RTR" type veth peer name rtr0 netns "$NS_AP" || fail "veth rtr-ap"
-	ip -n "$NS_RTR" addr add "$ROUTER_LAN_IP/24" dev lan0
-	ip -n "$NS_RTR" link set lan0 up
-	sysctl_in "$NS_RTR" net.ipv4.ip_forward=1
-	for conf in all default up0 lan0; do sysctl_in "$NS_RTR" "net.ipv4.conf.$conf.rp_filter=0"; done
-
-	ip -n "$NS_AP" link add br0 type bridge mcast_snooping 0 stp_state 0 || fail "bridge"
-	ip -n "$NS_AP" link set rtr0 master br0
-	ip -n "$NS_AP" link set rtr0 up
+	backbone
+	add_ns "$NS_AIR"
 	ip link add radio0 netns "$NS_AP" type veth peer name up0 netns "$NS_AIR" || fail "veth ap-air"
 	ip -n "$NS_AP" link set radio0 master br0
 	ip -n "$NS_AP" link set radio0 up
@@ -126,17 +109,7 @@ topology_shared() {
 	ip -n "$NS_AIR" link set up0 master hub0
 	ip -n "$NS_AIR" link set up0 up
 	for i in $(seq 1 "$n"); do
-		local ns; ns=$(client_ns "$i")
-		add_ns "$ns"
-		ip link add eth0 netns "$ns" type veth peer name "c$i" netns "$NS_AIR" || fail "veth client $i"
-		ip -n "$ns" link set eth0 address "$(client_mac "$i")"
-		ip -n "$ns" addr add "$(client_ip "$i")/24" dev eth0
-		ip -n "$ns" link set eth0 up
-		ip -n "$ns" route add default via "$ROUTER_LAN_IP"
-		for conf in all default eth0; do sysctl_in "$ns" "net.ipv4.conf.$conf.rp_filter=0"; done
-		ip -n "$NS_AIR" link set "c$i" master hub0
-		ip -n "$NS_AIR" link set "c$i" up
-		bridge -n "$NS_AIR" fdb add "$(client_mac "$i")" dev "c$i" master static || fail "hub fdb $i"
+		add_client "$i" "$NS_AIR" c hub0
 		bridge -n "$NS_AP" fdb add "$(client_mac "$i")" dev radio0 master static || fail "AP fdb $i"
 	done
 	ip -n "$NS_AIR" link set hub0 up

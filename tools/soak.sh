@@ -21,35 +21,9 @@ GROUPS_LIST=$(for g in $(seq 1 $N_GROUPS); do printf '239.77.0.%d,' "$g"; done);
 
 # lib.sh's topology stops at 9 clients and routes one group: the same shape, 50 clients, 20 groups.
 soak_topology() {
-	local n=$1 i ns conf
-	make_workdir
-	CLIENTS=$n
-	add_ns "$NS_SRC"; add_ns "$NS_RTR"; add_ns "$NS_AP"
-	ip link add eth0 netns "$NS_SRC" type veth peer name up0 netns "$NS_RTR" || fail "veth src-rtr"
-	ip -n "$NS_SRC" addr add "$SOURCE_IP/24" dev eth0
-	ip -n "$NS_SRC" link set eth0 up
-	ip -n "$NS_SRC" route add default via "$ROUTER_UP_IP"
-	ip -n "$NS_RTR" addr add "$ROUTER_UP_IP/24" dev up0
-	ip -n "$NS_RTR" link set up0 up
-	ip link add lan0 netns "$NS_RTR" type veth peer name rtr0 netns "$NS_AP" || fail "veth rtr-ap"
-	ip -n "$NS_RTR" addr add "$ROUTER_LAN_IP/24" dev lan0
-	ip -n "$NS_RTR" link set lan0 up
-	sysctl_in "$NS_RTR" net.ipv4.ip_forward=1
-	for conf in all default up0 lan0; do sysctl_in "$NS_RTR" "net.ipv4.conf.$conf.rp_filter=0"; done
-	ip -n "$NS_AP" link add br0 type bridge mcast_snooping 0 stp_state 0 || fail "bridge"
-	ip -n "$NS_AP" link set rtr0 master br0
-	ip -n "$NS_AP" link set rtr0 up
-	for i in $(seq 1 "$n"); do
-		ns=$(client_ns "$i")
-		add_ns "$ns"
-		ip link add eth0 netns "$ns" type veth peer name "p$i" netns "$NS_AP" || fail "veth client $i"
-		ip -n "$ns" link set eth0 address "$(client_mac "$i")"
-		ip -n "$ns" addr add "$(client_ip "$i")/24" dev eth0
-		ip -n "$ns" link set eth0 up
-		ip -n "$NS_AP" link set "p$i" master br0
-		ip -n "$NS_AP" link set "p$i" up
-		bridge -n "$NS_AP" fdb add "$(client_mac "$i")" dev "p$i" master static || fail "fdb client $i"
-	done
+	local n=$1 i
+	backbone
+	for i in $(seq 1 "$n"); do add_client "$i"; done
 	ip -n "$NS_AP" link set br0 up
 	command -v smcrouted >/dev/null || skip "smcrouted not installed"
 	{

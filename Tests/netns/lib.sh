@@ -194,12 +194,10 @@ add_ns() {
 
 sysctl_in() { in_ns "$1" sysctl -q -w "$2" >/dev/null || fail "sysctl $2 in $1"; }
 
-# topology N: build source, router, AP and N clients (1..9), start smcrouted.
-topology() {
-	local n=$1 i
-	if [ "$n" -lt 1 ] || [ "$n" -gt 9 ]; then fail "topology: 1..9 clients"; fi
+# backbone: the source, the router (forwarding, no routing daemon yet) and the AP bridge
+# br0 (flooding multicast like a Wi-Fi AP; left down until its ports are in).
+backbone() {
 	make_workdir
-	CLIENTS=$n
 	add_ns "$NS_SRC"; add_ns "$NS_RTR"; add_ns "$NS_AP"
 
 	# source <-> router
@@ -211,7 +209,7 @@ topology() {
 	ip -n "$NS_RTR" addr add "$ROUTER_UP_IP/24" dev up0
 	ip -n "$NS_RTR" link set up0 up
 
-	# router <-> AP bridge; the bridge floods multicast like a Wi-Fi AP
+	# router <-> AP bridge
 	ip link add lan0 netns "$NS_RTR" type veth peer name rtr0 netns "$NS_AP" || fail "veth rtr-ap"
 	ip -n "$NS_RTR" addr add "$ROUTER_LAN_IP/24" dev lan0
 	ip -n "$NS_RTR" link set lan0 up
@@ -224,27 +222,38 @@ topology() {
 	ip -n "$NS_AP" link add br0 type bridge mcast_snooping 0 stp_state 0 || fail "bridge"
 	ip -n "$NS_AP" link set rtr0 master br0
 	ip -n "$NS_AP" link set rtr0 up
+}
 
-	for i in $(seq 1 "$n"); do
-		local ns; ns=$(client_ns "$i")
-		add_ns "$ns"
-		ip link add eth0 netns "$ns" type veth peer name "p$i" netns "$NS_AP" || fail "veth client $i"
-		ip -n "$ns" link set eth0 address "$(client_mac "$i")"
-		ip -n "$ns" addr add "$(client_ip "$i")/24" dev eth0
-		ip -n "$ns" link set eth0 up
-		ip -n "$ns" route add default via "$ROUTER_LAN_IP"
-		for conf in all default eth0; do
-			sysctl_in "$ns" "net.ipv4.conf.$conf.rp_filter=0"
-		done
-		ip -n "$NS_AP" link set "p$i" master br0
-		ip -n "$NS_AP" link set "p$i" up
-		# An AP knows its associated stations: without this, unicast copies to a
-		# client the bridge has not heard from would be flooded to every port.
-		bridge -n "$NS_AP" fdb add "$(client_mac "$i")" dev "p$i" master static \
-			|| fail "static fdb entry for client $i"
+# add_client I [BRIDGE_NS [PORT_PREFIX [BRIDGE]]]: client namespace I (eth0 with its fixed MAC
+# and address) on port PORT_PREFIX$I of BRIDGE in BRIDGE_NS (default: p$I of br0 in the AP).
+add_client() {
+	local i=$1 bridge_ns=${2:-$NS_AP} prefix=${3:-p} bridge=${4:-br0} ns conf
+	ns=$(client_ns "$i")
+	add_ns "$ns"
+	ip link add eth0 netns "$ns" type veth peer name "$prefix$i" netns "$bridge_ns" || fail "veth client $i"
+	ip -n "$ns" link set eth0 address "$(client_mac "$i")"
+	ip -n "$ns" addr add "$(client_ip "$i")/24" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" route add default via "$ROUTER_LAN_IP"
+	for conf in all default eth0; do
+		sysctl_in "$ns" "net.ipv4.conf.$conf.rp_filter=0"
 	done
-	ip -n "$NS_AP" link set br0 up
+	ip -n "$bridge_ns" link set "$prefix$i" master "$bridge"
+	ip -n "$bridge_ns" link set "$prefix$i" up
+	# An AP knows its associated stations: without this, unicast copies to a client the
+	# bridge has not heard from would be flooded to every port.
+	bridge -n "$bridge_ns" fdb replace "$(client_mac "$i")" dev "$prefix$i" master static \
+		|| fail "static fdb entry for client $i"
+	CLIENTS=$(( i > CLIENTS ? i : CLIENTS ))
+}
 
+# topology N: the backbone, N clients (1..89) on the AP bridge, smcrouted routing $GROUP.
+topology() {
+	local n=$1 i
+	if [ "$n" -lt 1 ] || [ "$n" -gt 89 ]; then fail "topology: 1..89 clients"; fi
+	backbone
+	for i in $(seq 1 "$n"); do add_client "$i"; done
+	ip -n "$NS_AP" link set br0 up
 	start_smcroute
 	say "topology: source $SOURCE_IP -> router (smcrouted, $GROUP up0->lan0) -> AP br0 -> $n client(s) [prefix $PREFIX]"
 }

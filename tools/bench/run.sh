@@ -100,21 +100,6 @@ start_smcroute() {
 	wait_until 10 sg_route_installed || fail "smcrouted did not install ($SOURCE_IP, $GROUP)"
 }
 
-# add_client I: one more client namespace behind the bridge (lib.sh stops at 9).
-add_client() {
-	local i=$1 ns conf
-	ns=$(client_ns "$i")
-	add_ns "$ns"
-	ip link add eth0 netns "$ns" type veth peer name "p$i" netns "$NS_AP" || fail "veth client $i"
-	ip -n "$ns" link set eth0 address "$(client_mac "$i")"
-	ip -n "$ns" addr add "$(client_ip "$i")/24" dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" route add default via "$ROUTER_LAN_IP"
-	for conf in all default eth0; do sysctl_in "$ns" "net.ipv4.conf.$conf.rp_filter=0"; done
-	ip -n "$NS_AP" link set "p$i" master br0
-	ip -n "$NS_AP" link set "p$i" up
-	bridge -n "$NS_AP" fdb replace "$(client_mac "$i")" dev "p$i" master static || fail "fdb client $i"
-}
 
 if [ "$SMOKE" = 1 ]; then
 	SCENARIOS="2x1x1000"
@@ -123,15 +108,7 @@ else
 	SCENARIOS=${BENCH_SCENARIOS:-2x1x1000 8x4x1000 32x4x1000}
 	TOTAL_CLIENTS=32
 fi
-if [ "$TOTAL_CLIENTS" -le 9 ]; then
-	topology "$TOTAL_CLIENTS"
-else
-	topology 9
-	for i in $(seq 10 "$TOTAL_CLIENTS"); do add_client "$i"; done
-	# shellcheck disable=SC2034  # read by lib.sh (learn_neighbours)
-	CLIENTS=$TOTAL_CLIENTS
-	say "topology: $TOTAL_CLIENTS clients"
-fi
+topology "$TOTAL_CLIENTS"
 # Each client's interface reaches the router's neighbour table once.
 learn_neighbours
 
