@@ -72,7 +72,7 @@ public final class NetfilterQueue {
 
     /// Binds `queue`: copies whole packets, fail-open when the queue is full, bounded length,
     /// large receive buffer without ENOBUFS reports (kernel drops are read from /proc instead).
-    public init(queue: UInt16, maxLength: UInt32 = 8192, batchCapacity: Int = 64,
+    public init(queue: UInt16, maxLength: UInt32 = 8192, batchCapacity: Int = 16,
                 receiveBufferBytes: Int32 = 64 << 20) throws(QueueBindError) {
         self.queue = queue
         self.batchCapacity = batchCapacity
