@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 
 _Static_assert(sizeof(cmut_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
@@ -95,4 +96,11 @@ int cmut_capget(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable)
     *permitted = (uint64_t)data[1].permitted << 32 | data[0].permitted;
     *inheritable = (uint64_t)data[1].inheritable << 32 | data[0].inheritable;
     return 0;
+}
+
+int cmut_set_thread_name(const char *name) {
+    char shortened[16];
+    strncpy(shortened, name, sizeof shortened - 1);
+    shortened[sizeof shortened - 1] = '\0';
+    return pthread_setname_np(pthread_self(), shortened);
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Atomics
+import CMutLinux
 import MUTCore
 import Synchronization
 
@@ -68,10 +69,9 @@ public final class DataPlane: @unchecked Sendable {
         var runAccept = false
         var runLastID: UInt32 = 0
         var haveRun = false
-        var copiesQueued: UInt64 = 0
         for index in 0..<count {
             guard let packet = queue.packet(at: index) else { continue }
-            let accept = decide(packet, snapshot, &copiesQueued)
+            let accept = decide(packet, snapshot)
             if haveRun && accept != runAccept {
                 queue.addBatchVerdict(upTo: runLastID, accept: runAccept)
             }
@@ -95,7 +95,7 @@ public final class DataPlane: @unchecked Sendable {
 
     /// Returns true to ACCEPT the original, false to DROP it (its copies are queued on the senders).
     @inline(__always)
-    private func decide(_ packet: QueuedPacket, _ snapshot: ForwardingTable, _ copiesQueued: inout UInt64) -> Bool {
+    private func decide(_ packet: QueuedPacket, _ snapshot: ForwardingTable) -> Bool {
         counters.packets.wrappingAdd(1, ordering: .relaxed)
         counters.bytes.wrappingAdd(UInt64(packet.payload.count), ordering: .relaxed)
         guard let summary = IPv4Summary.parse(packet.payload) else {
@@ -127,7 +127,6 @@ public final class DataPlane: @unchecked Sendable {
                 copies += 1
             }
             route.counters.copies.wrappingAdd(copies, ordering: .relaxed)
-            copiesQueued += copies
             counters.dropped.wrappingAdd(1, ordering: .relaxed)
             return false
         }
@@ -149,13 +148,16 @@ public final class DataPlane: @unchecked Sendable {
 /// A detached POSIX thread running `body`; joinable.
 public final class DaemonThread: @unchecked Sendable {
     private var thread = pthread_t()
+    private let name: String
     private let body: @Sendable () -> Void
 
     public init(name: String, _ body: @escaping @Sendable () -> Void) throws(SystemError) {
+        self.name = name
         self.body = body
         let unmanaged = Unmanaged.passRetained(self)
         let result = pthread_create(&thread, nil, { context in
             let me = Unmanaged<DaemonThread>.fromOpaque(context!).takeRetainedValue()
+            _ = cmut_set_thread_name(me.name)
             me.body()
             return nil
         }, unmanaged.toOpaque())
@@ -163,7 +165,6 @@ public final class DaemonThread: @unchecked Sendable {
             unmanaged.release()
             throw SystemError("pthread_create", errno: result)
         }
-        _ = name
     }
 
     public func join() { pthread_join(thread, nil) }

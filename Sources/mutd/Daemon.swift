@@ -185,7 +185,7 @@ final class Daemon {
             var fds = own + (control?.pollDescriptors() ?? [])
             let controlTimeout = control?.timeoutMilliseconds() ?? -1
             var timeout: Int32 = controlTimeout < 0 ? 250 : min(250, controlTimeout)
-            if let deadline = snooping.nextDeadline(now: Syscall.monotonicSeconds()) {
+            if let deadline = snooping.nextDeadline() {
                 let ms = max(0, (deadline - Syscall.monotonicSeconds()) * 1000).rounded(.up)
                 timeout = min(timeout, Int32(min(ms, 250)))
             }

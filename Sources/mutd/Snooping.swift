@@ -140,7 +140,7 @@ final class Snooping {
     }
 
     /// The earliest time `tick` has work to do.
-    func nextDeadline(now: Double) -> Double? {
+    func nextDeadline() -> Double? {
         var deadlines = [table.nextDeadline()].compactMap { $0 }
         if querierEnabled {
             deadlines += queriers.values.filter { $0.address != nil }.map(\.nextQueryAt)

@@ -44,6 +44,9 @@ int cmut_interface_ipv4(int fd, const char *name, uint32_t *out);
 // the three; -1 with errno.
 int cmut_signalfd_for_daemon(void);
 
+// Names the calling thread (at most 15 bytes kept): shows in top -H and ps -L.
+int cmut_set_thread_name(const char *name);
+
 // Netlink message walking (the kernel macros are not importable into Swift).
 static inline int cmut_nlmsg_ok(const struct nlmsghdr *h, int len) { return NLMSG_OK(h, len); }
 static inline const struct nlmsghdr *cmut_nlmsg_next(const struct nlmsghdr *h, int *len) { return NLMSG_NEXT(h, *len); }
