@@ -3,7 +3,10 @@
 # network-namespace topology (source -> router with smcrouted -> flooding AP
 # bridge -> up to 32 clients), in one invocation.  See docs/performance.md.
 #
-#   tools/bench/run.sh [--out DIR] [--duration S] [--smoke] [--no-saturation]
+#   tools/bench/run.sh [--out DIR] [--duration S] [--repeat N] [--smoke] [--no-saturation]
+#
+# Each fixed scenario runs N times (default 3), the translators taking turns each time;
+# the report pools the repetitions (one 5-s p99 on a 2-core machine is mostly noise).
 #
 # Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (default
 # ../shared/bench/refmut.c beside the repository, then /work/shared/bench/refmut.c),
@@ -17,6 +20,7 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH_DIR/../.." && pwd)
 OUT=$REPO/out/bench
 DURATION=5
+REPEAT=3
 SAT_DURATION=3
 SMOKE=0
 SATURATION=1
@@ -24,11 +28,15 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) OUT=$2; shift 2 ;;
 	--duration) DURATION=$2; shift 2 ;;
-	--smoke) SMOKE=1; SATURATION=0; DURATION=2; shift ;;
+	--repeat) REPEAT=$2; shift 2 ;;
+	--smoke) SMOKE=1; SATURATION=0; DURATION=2; REPEAT=1; shift ;;
 	--no-saturation) SATURATION=0; shift ;;
-	*) echo "usage: run.sh [--out DIR] [--duration S] [--smoke] [--no-saturation]" >&2; exit 2 ;;
+	*) echo "usage: run.sh [--out DIR] [--duration S] [--repeat N] [--smoke] [--no-saturation]" >&2; exit 2 ;;
 	esac
 done
+case "$REPEAT" in
+''|*[!0-9]*|0) echo "run.sh: --repeat wants a count of 1 or more, not '$REPEAT'" >&2; exit 2 ;;
+esac
 
 if [ -z "${REFMUT_SOURCE:-}" ]; then
 	for candidate in "$REPO/../shared/bench/refmut.c" /work/shared/bench/refmut.c; do
@@ -240,7 +248,7 @@ point() {
 # saturation "KIND:QUEUES ...": 8 clients x 4 streams, rate per stream raised until loss +
 # fail-open > 0.1 %.  The candidates take turns at each rate, so that a change in the
 # machine's background load hits them alike; one that fails drops out.
-SAT_RATES=${SAT_RATES:-1000 2000 3000 4000 6000 8000 12000 16000}
+SAT_RATES=${SAT_RATES:-1000 2000 3000 4000 5000 6000 8000 12000 16000}
 saturation() {
 	local active=$1 rate candidate kind queues name shortfall still
 	for rate in $SAT_RATES; do
@@ -259,13 +267,16 @@ saturation() {
 
 # ---------------------------------------------------------------- the run
 
-# Scenario by scenario, each translator in turn: what they are compared on is measured
-# minutes, not a quarter of an hour, apart.
-say "bench: translators: $TRANSLATORS; scenarios: $SCENARIOS; ${DURATION}s each; out: $OUT"
+# Scenario by scenario, repetition by repetition, each translator in turn: what they are
+# compared on is measured seconds apart, and a burst of background load hits one
+# repetition of each rather than all of one translator's.
+say "bench: translators: $TRANSLATORS; scenarios: $SCENARIOS; ${DURATION}s x $REPEAT each; out: $OUT"
 for scenario in $SCENARIOS; do
 	IFS=x read -r c s r <<<"$scenario"
-	for kind in $TRANSLATORS; do
-		point "$kind-$scenario" "$kind" "$c" "$s" "$r" "$DURATION"
+	for repetition in $(seq 1 "$REPEAT"); do
+		for kind in $TRANSLATORS; do
+			point "$kind-$scenario-r$repetition" "$kind" "$c" "$s" "$r" "$DURATION"
+		done
 	done
 done
 if [ "$SATURATION" = 1 ]; then
