@@ -9,6 +9,10 @@
  * highest seen), and one-way latency = receive time - send time on the shared
  * CLOCK_MONOTONIC, in a histogram of 1 us buckets up to 100 ms, then 1 ms
  * buckets up to 10 s (a translator that falls behind queues for seconds).
+ * A second histogram times each frame's arrival at IFACE (the kernel's receive
+ * timestamp, SO_TIMESTAMPNS) rather than its read: the same path without this
+ * process's own wake-up, which on a small machine shares the CPUs with the
+ * translator and every other sink.
  * Stops on SIGTERM/SIGINT or after DURATION seconds; prints one JSON object.
  *
  * usage: mutcast-sink --interface eth0 [--group 239.1.1.1] [--streams 1]
@@ -135,6 +139,10 @@ int main(int argc, char **argv) {
 		if (!st[s].bitmap) { perror("calloc"); return 1; }
 	}
 	uint32_t *hist = calloc(HIST_BUCKETS, sizeof *hist);
+	uint32_t *arrival_hist = calloc(HIST_BUCKETS, sizeof *arrival_hist);
+	uint64_t arrival_samples = 0;
+	int one = 1;
+	int stamped = setsockopt(pfd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0;
 	uint64_t frames = 0, to_own = 0, to_group = 0, to_other = 0, foreign = 0, samples = 0, max_ns = 0;
 	double sum_us = 0;
 
@@ -153,10 +161,12 @@ int main(int argc, char **argv) {
 	static struct sockaddr_ll from[BATCH];
 	static struct iovec iov[BATCH];
 	static struct mmsghdr msgs[BATCH];
+	static union { struct cmsghdr align; char bytes[CMSG_SPACE(sizeof(struct timespec))]; } control[BATCH];
 	while (!stopping && now_ns() < deadline) {
 		for (int k = 0; k < BATCH; k++) {
 			iov[k] = (struct iovec){frames_buf[k], FRAME};
-			msgs[k].msg_hdr = (struct msghdr){.msg_name = &from[k], .msg_namelen = sizeof from[k], .msg_iov = &iov[k], .msg_iovlen = 1};
+			msgs[k].msg_hdr = (struct msghdr){.msg_name = &from[k], .msg_namelen = sizeof from[k], .msg_iov = &iov[k], .msg_iovlen = 1,
+			                                  .msg_control = control[k].bytes, .msg_controllen = sizeof control[k].bytes};
 		}
 		int got = recvmmsg(pfd, msgs, BATCH, MSG_WAITFORONE, 0);
 		if (got < 0) {
@@ -165,6 +175,10 @@ int main(int argc, char **argv) {
 			break;
 		}
 		uint64_t received = now_ns();
+		/* Kernel timestamps are CLOCK_REALTIME; the payload's send time is CLOCK_MONOTONIC. */
+		struct timespec realtime;
+		clock_gettime(CLOCK_REALTIME, &realtime);
+		int64_t realtime_minus_monotonic = (int64_t)realtime.tv_sec * 1000000000ll + realtime.tv_nsec - (int64_t)received;
 		for (int k = 0; k < got; k++) {
 			const unsigned char *frame = frames_buf[k];
 			ssize_t n = (ssize_t)msgs[k].msg_len;
@@ -200,6 +214,15 @@ int main(int argc, char **argv) {
 			if (latency > max_ns) max_ns = latency;
 			sum_us += (double)latency / 1000.0;
 			samples++;
+			for (struct cmsghdr *c = stamped ? CMSG_FIRSTHDR(&msgs[k].msg_hdr) : 0; c; c = CMSG_NXTHDR(&msgs[k].msg_hdr, c)) {
+				if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+				struct timespec at;
+				memcpy(&at, CMSG_DATA(c), sizeof at);
+				int64_t arrived = (int64_t)at.tv_sec * 1000000000ll + at.tv_nsec - realtime_minus_monotonic;
+				uint64_t arrival = arrived > (int64_t)sent_at ? (uint64_t)(arrived - (int64_t)sent_at) : 0;
+				arrival_hist[bucket_of(arrival / 1000)]++;
+				arrival_samples++;
+			}
 		}
 	}
 
@@ -219,12 +242,23 @@ int main(int argc, char **argv) {
 		printf("%s{\"stream\":%d,\"unique\":%llu,\"duplicates\":%llu,\"reordered\":%llu}", s ? "," : "", s,
 		       (unsigned long long)st[s].unique, (unsigned long long)st[s].duplicates, (unsigned long long)st[s].reordered);
 	printf("]");
+	if (arrival_samples)
+		printf(",\"arrival_latency_us\":{\"p50\":%llu,\"p99\":%llu,\"samples\":%llu}",
+		       (unsigned long long)percentile(arrival_hist, arrival_samples, 0.50),
+		       (unsigned long long)percentile(arrival_hist, arrival_samples, 0.99), (unsigned long long)arrival_samples);
 	if (dump_hist) {
 		printf(",\"histogram_us\":[");
 		int first = 1;
 		for (int i = 0; i < HIST_BUCKETS; i++)
 			if (hist[i]) { printf("%s[%llu,%u]", first ? "" : ",", (unsigned long long)value_of(i), hist[i]); first = 0; }
 		printf("]");
+		if (arrival_samples) {
+			printf(",\"arrival_histogram_us\":[");
+			first = 1;
+			for (int i = 0; i < HIST_BUCKETS; i++)
+				if (arrival_hist[i]) { printf("%s[%llu,%u]", first ? "" : ",", (unsigned long long)value_of(i), arrival_hist[i]); first = 0; }
+			printf("]");
+		}
 	}
 	printf("}\n");
 	return 0;

@@ -49,12 +49,16 @@ for kind, p in sorted(points.items()):
     else:
         check("%s: every frame to the client's own MAC" % kind, p["frames_to_own_mac"] == 4000 and p["frames_to_group_mac"] == 0)
         check("%s: CPU and RSS measured" % kind, p["cpu_us_per_copy"] is not None and p["rss_mib"] > 0)
+    check("%s: arrival latency measured and ordered" % kind,
+          p["arrival_p50_us"] is not None and p["arrival_p50_us"] <= p["arrival_p99_us"])
     check("%s: latency percentiles ordered" % kind,
           p["latency_p50_us"] is not None and p["latency_p50_us"] <= p["latency_p99_us"] <= p["latency_max_us"] + 1)
 text = open(os.path.join(out, "results.txt")).read()
 check("results.txt has the table header", re.search(r"^scenario\s+transl\s+copies/s\s+loss%", text, re.M) is not None)
+fixed_table = text.split("Fixed scenarios", 1)[-1].split("\n\n", 1)[0]
 check("results.txt has one row per translator",
-      len(re.findall(r"^2x1x1000\s+(plain|mutd|refmut)\s+\d+", text, re.M)) == len(points))
+      len(re.findall(r"^2x1x1000\s+(plain|mutd|refmut)\s+\d+", fixed_table, re.M)) == len(points))
+check("results.txt has the arrival-latency table", "Latency to the client's interface" in text)
 if "refmut" in points:
     check("goals listed when refmut ran", "Goals" in text and len(report["goals"]) >= 3)
 sys.exit(1 if failures else 0)
