@@ -300,9 +300,10 @@ def plot(fixed, saturation, path):
             copies.append(p["copies_per_second"] if p else 0)
             p99.append(p["latency_p99_us"] if p and p["latency_p99_us"] is not None else 0)
         best = saturation.get("%s q0" % kind, {}).get("best")
-        copies.append(best["copies_per_second"] if best else 0)
-        p99.append(best["latency_p99_us"] if best and best["latency_p99_us"] is not None else 0)
-        p99 = [max(1, v) for v in p99]
+        # No bar where there is no point (plain routing has no saturation search).
+        copies.append(best["copies_per_second"] if best else float("nan"))
+        p99.append(best["latency_p99_us"] if best and best["latency_p99_us"] is not None else float("nan"))
+        p99 = [max(1, v) if v == v else v for v in p99]
         xs = [i + k_index * width for i in range(len(labels))]
         top.bar(xs, copies, width, label=kind)
         bottom.bar(xs, p99, width, label=kind)
