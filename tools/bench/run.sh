@@ -11,7 +11,8 @@
 # Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (default
 # ../shared/bench/refmut.c beside the repository, then /work/shared/bench/refmut.c),
 # BENCH_TRANSLATORS / BENCH_SCENARIOS to run a subset (e.g. "mutd", "8x4x3000"),
-# SAT_RATES (packets/s per stream tried by the saturation search).
+# SAT_RATES (packets/s per stream tried by the saturation search), SAT_REFINE (halvings
+# of the interval where each translator started to lose, default 2).
 # Writes DIR/results.txt, DIR/results.json, DIR/bench.png (when matplotlib is
 # installed) and DIR/raw/*.json (one per measured point).
 # Exit: 0 done, 1 failure, 77 skipped (not root, tools missing).
@@ -245,23 +246,44 @@ point() {
 	"$PYTHON" "$BENCH_DIR/report.py" --summary "$OUT/raw/$name.json"
 }
 
-# saturation "KIND:QUEUES ...": 8 clients x 4 streams, rate per stream raised until loss +
-# fail-open > 0.1 %.  The candidates take turns at each rate, so that a change in the
-# machine's background load hits them alike; one that fails drops out.
+# saturation "KIND:QUEUES ...": 8 clients x 4 streams, rate per stream raised through
+# SAT_RATES until loss + fail-open > 0.1 %; then SAT_REFINE halvings of the interval between
+# each candidate's last good and first bad rate (the list's steps are 32,000 copies/s wide).
+# The candidates take turns at each step, so that a change in the machine's background
+# load hits them alike; one that fails drops out of the rising search.
 SAT_RATES=${SAT_RATES:-1000 2000 3000 4000 5000 6000 8000 12000 16000}
+SAT_REFINE=${SAT_REFINE:-2}
+declare -A SAT_GOOD SAT_BAD
+# sat_point KIND:QUEUES RATE: measures one step; records it as the candidate's good or bad rate.
+sat_point() {
+	local candidate=$1 rate=$2 kind=${1%%:*} queues=${1#*:} name shortfall
+	name="sat-$kind-q$queues-$rate"
+	point "$name" "$kind" 8 4 "$rate" "$SAT_DURATION" "$queues"
+	shortfall=$("$PYTHON" "$BENCH_DIR/report.py" --loss "$OUT/raw/$name.json")
+	if "$PYTHON" -c "import sys; sys.exit(0 if float('$shortfall') > 0.001 else 1)"; then
+		SAT_BAD[$candidate]=$rate
+		return 1
+	fi
+	SAT_GOOD[$candidate]=$rate
+}
 saturation() {
-	local active=$1 rate candidate kind queues name shortfall still
+	local all=$1 active=$1 rate candidate still good bad middle
 	for rate in $SAT_RATES; do
 		still=""
 		for candidate in $active; do
-			kind=${candidate%%:*} queues=${candidate#*:}
-			name="sat-$kind-q$queues-$rate"
-			point "$name" "$kind" 8 4 "$rate" "$SAT_DURATION" "$queues"
-			shortfall=$("$PYTHON" "$BENCH_DIR/report.py" --loss "$OUT/raw/$name.json")
-			"$PYTHON" -c "import sys; sys.exit(0 if float('$shortfall') > 0.001 else 1)" || still="$still $candidate"
+			sat_point "$candidate" "$rate" && still="$still $candidate"
 		done
 		active=$still
 		[ -n "$active" ] || break
+	done
+	for _ in $(seq 1 "$SAT_REFINE"); do
+		for candidate in $all; do
+			good=${SAT_GOOD[$candidate]:-0} bad=${SAT_BAD[$candidate]:-}
+			[ -n "$bad" ] || continue
+			middle=$(( (good + bad) / 2 / 50 * 50 ))  # whole 50-pps steps
+			if [ "$middle" -le "$good" ] || [ "$middle" -ge "$bad" ]; then continue; fi
+			sat_point "$candidate" "$middle" || true
+		done
 	done
 }
 
