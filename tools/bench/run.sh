@@ -5,7 +5,7 @@
 #
 #   tools/bench/run.sh [--out DIR] [--duration S] [--repeat N] [--smoke] [--no-saturation]
 #
-# Each fixed scenario runs N times (default 3), the translators taking turns each time;
+# Each fixed scenario runs N times (default 5), the translators taking turns each time;
 # the report pools the repetitions (one 5-s p99 on a 2-core machine is mostly noise).
 #
 # Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (default
@@ -21,7 +21,7 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH_DIR/../.." && pwd)
 OUT=$REPO/out/bench
 DURATION=5
-REPEAT=3
+REPEAT=5
 SAT_DURATION=3
 SMOKE=0
 SATURATION=1
