@@ -229,6 +229,14 @@ def build(points, extra):
     return fixed, saturation, goals
 
 
+TRANSLATOR_ORDER = {"plain": 0, "mutd": 1, "refmut": 2}
+
+
+def table_order(p):
+    """Rows by scenario as listed in FIXED, then plain, mutd, refmut."""
+    return (FIXED.index(p["scenario"]) if p["scenario"] in FIXED else 9, TRANSLATOR_ORDER.get(p["translator"], 9))
+
+
 def text_report(fixed, saturation, goals, machine, note, extra):
     lines = ["MUT benchmark  (%s)" % machine, ""]
     if note:
@@ -239,8 +247,7 @@ def text_report(fixed, saturation, goals, machine, note, extra):
     reps = max((p.get("repetitions", 1) for p in fixed), default=1)
     lines += ["Fixed scenarios (clients x streams x pps per stream%s)" % (
         ", %d interleaved repetitions pooled" % reps if reps > 1 else ""), head, "-" * len(head)]
-    order = {"plain": 0, "mutd": 1, "refmut": 2}
-    for p in sorted(fixed, key=lambda p: (FIXED.index(p["scenario"]) if p["scenario"] in FIXED else 9, order.get(p["translator"], 9))):
+    for p in sorted(fixed, key=table_order):
         lines.append("%-10s %-7s %9.0f %8.4f %7.4f %5d %5d %6s %6s %7s %8s %8s %7s %6s %10s" % (
             p["scenario"], p["translator"], p["copies_per_second"], 100 * p["loss"], 100 * p["untranslated"],
             p["duplicates"], p["reordered"],
@@ -263,13 +270,13 @@ def text_report(fixed, saturation, goals, machine, note, extra):
     if arrived:
         lines += ["", "Latency to the client's interface (kernel receive timestamp: without the sink's own wake-up)",
                   "%-10s %-7s %7s %7s %8s %8s" % ("scenario", "transl", "p50us", "p99us", "+p50us", "+p99us")]
-        for p in sorted(arrived, key=lambda p: (FIXED.index(p["scenario"]) if p["scenario"] in FIXED else 9, order.get(p["translator"], 9))):
+        for p in sorted(arrived, key=table_order):
             lines.append("%-10s %-7s %7s %7s %8s %8s" % (p["scenario"], p["translator"], fmt(p["arrival_p50_us"], "%d"),
                          fmt(p["arrival_p99_us"], "%d"), fmt(p.get("added_arrival_p50_us"), "%+d"), fmt(p.get("added_arrival_p99_us"), "%+d")))
     spread = [p for p in fixed if len(p.get("latency_p99_us_runs", [])) > 1]
     if spread:
         lines += ["", "p99 of each repetition (us; the table pools them)"]
-        for p in sorted(spread, key=lambda p: (FIXED.index(p["scenario"]) if p["scenario"] in FIXED else 9, order.get(p["translator"], 9))):
+        for p in sorted(spread, key=table_order):
             lines.append("%-10s %-7s %s" % (p["scenario"], p["translator"], " ".join(fmt(v, "%d") for v in p["latency_p99_us_runs"])))
     for key, value in extra.get("facts", {}).items():
         lines.append("%s: %s" % (key, value))
