@@ -115,23 +115,18 @@ def pool(raws):
     for key in ("cpu_ticks", "cpu_user_ticks", "cpu_ns"):
         pooled[key] = sum(r.get(key, 0) for r in raws)
     pooled["rss_kib"] = max(r["rss_kib"] for r in raws)
-    pooled["repetitions"] = len(raws)
     return pooled
 
 
 def pooled_points(raws):
-    """Measures the saturation steps one by one and each fixed scenario's repetitions pooled;
-    a fixed point also lists each repetition's own p99 (the run-to-run spread)."""
+    """One point per fixed scenario and translator (its repetitions pooled) and per saturation
+    step (measured once); each lists its repetitions' own p99 (the run-to-run spread)."""
     groups = {}
     for raw in raws:
         groups.setdefault(REPETITION.sub("", raw["name"]), []).append(raw)
     points = []
-    for name, members in groups.items():
-        if name.startswith("sat-") or len(members) == 1:
-            point = measure(members[0])
-            point["name"] = name
-        else:
-            point = measure(pool(members))
+    for members in groups.values():
+        point = measure(pool(members))
         point["repetitions"] = len(members)
         point["latency_p99_us_runs"] = [measure(r)["latency_p99_us"] for r in members]
         points.append(point)
