@@ -11,7 +11,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # What a fresh Debian machine lacks for building and for the network-namespace suite.
 DEB_PACKAGES := pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev \
-                nftables iptables smcroute tcpdump iproute2 procps python3 python3-prometheus-client util-linux \
+                nftables iptables smcroute igmpproxy tcpdump iproute2 procps python3 python3-prometheus-client util-linux \
                 ffmpeg vlc-bin vlc-plugin-base man-db groff-base systemd gcc python3-matplotlib
 
 .PHONY: all build release deps test test-unit test-shell test-netns demo install clean fuzz soak test-sanitize

@@ -14,6 +14,9 @@ public struct DaemonConfig: Equatable, Sendable {
     /// Send queries where no other querier is heard (`--querier`), and which version.
     public var querier = false
     public var querierVersion = 3
+    /// Query IGMPv1/v2 members one by one (a general query in a frame to the host's own MAC)
+    /// beside another querier too, so that report suppression hides nobody.
+    public var perHostQueries = true
     /// Where learned state is saved for a hitless restart; beside the socket by default.
     public var stateFile: String {
         get { explicitStateFile ?? Self.defaultStateFile(socketPath: socketPath) }
@@ -61,19 +64,30 @@ public struct DaemonConfig: Equatable, Sendable {
         var result = self
         result.staticSubscribers = []
         var seen: Set<StaticSubscriber> = []
-        for var entry in staticSubscribers {
-            if let name = entry.interface {
-                guard interfaces.contains(name) else {
-                    throw .invalid("static subscriber '\(entry)': interface \(name) is not one of --interface \(interfaces.joined(separator: ", "))")
-                }
-            } else if interfaces.count == 1 {
-                entry.interface = interfaces[0]
-            } else {
-                throw .invalid("static subscriber '\(entry)': several interfaces are served, name one (GROUP,CLIENT_IP,IFACE)")
+        for entry in staticSubscribers {
+            let resolved: StaticSubscriber
+            do { resolved = try servedInterface(for: entry) } catch {
+                throw .invalid("static subscriber '\(entry)': \(error.description)")
             }
-            if seen.insert(entry).inserted { result.staticSubscribers.append(entry) }
+            if seen.insert(resolved).inserted { result.staticSubscribers.append(resolved) }
         }
         return result
+    }
+
+    /// The one rule for a static subscriber's interface (config, flags and `mutctl add` alike):
+    /// the one named must be served; none named is fine only when one interface is served.
+    public func servedInterface(for entry: StaticSubscriber) throws(ConfigError) -> StaticSubscriber {
+        var resolved = entry
+        if let name = entry.interface {
+            guard interfaces.contains(name) else {
+                throw .invalid("interface \(name) is not served by mutd (it serves \(interfaces.joined(separator: ", ")))")
+            }
+        } else if interfaces.count == 1 {
+            resolved.interface = interfaces[0]
+        } else {
+            throw .invalid("mutd serves several interfaces (\(interfaces.joined(separator: ", "))): name one")
+        }
+        return resolved
     }
 }
 
@@ -117,6 +131,7 @@ extension DaemonConfig {
         if let v = try number("igmp-robustness", 1...7) { membership.defaultTimers.robustness = Int(v) }
         if let v = try number("igmp-query-interval", 1...3600) { membership.defaultTimers.queryInterval = v }
         if let v = try number("igmp-query-response-interval", 0.1...25) { membership.defaultTimers.queryResponseInterval = v }
+        if let v = try number("igmp-last-member-interval", 0.1...25) { membership.defaultTimers.lastMemberQueryInterval = v }
         guard membership.defaultTimers.queryResponseInterval < membership.defaultTimers.queryInterval else {
             throw .invalid("igmp-query-response-interval must be shorter than igmp-query-interval")
         }
@@ -128,6 +143,10 @@ extension DaemonConfig {
             querier = flag
         }
         if let v = try number("querier-version", 2...3) { querierVersion = Int(v) }
+        if let text = extra["per-host-queries"] {
+            guard let flag = ConfigFile.parseBool(text) else { throw .invalid("per-host-queries '\(text)': expected yes or no") }
+            perHostQueries = flag
+        }
         if let path = extra["state-file"] {
             guard path.hasPrefix("/") else { throw .invalid("state-file '\(path)': expected an absolute path") }
             stateFile = path

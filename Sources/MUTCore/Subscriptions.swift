@@ -12,6 +12,15 @@ public enum SourceFilter: Hashable, Sendable {
         case .exclude(let sources): return !sources.contains(source)
         }
     }
+
+    /// For log lines: "any source", "only A,B", "all sources but A".
+    public var summary: String {
+        switch self {
+        case .exclude(let sources) where sources.isEmpty: return "any source"
+        case .exclude(let sources): return "all sources but \(sources.map(\.description).joined(separator: ","))"
+        case .include(let sources): return "only \(sources.map(\.description).joined(separator: ","))"
+        }
+    }
 }
 
 /// How a member came to be in the table.

@@ -7,7 +7,7 @@ import MUTCore
 /// An AF_PACKET socket on one LAN interface that receives only IPv4 IGMP frames: the classic
 /// BPF filter is attached before the socket is bound, so nothing unfiltered is ever queued on
 /// it; it asks for all-multicast so reports to any group reach it; frames the router sent
-/// itself (PACKET_OUTGOING) are ignored. Non-blocking, read from the daemon's poll loop.
+/// itself are marked as such. Non-blocking, read from the daemon's poll loop.
 public final class IGMPSnooper {
     public let interface: InterfaceInfo
     public let fd: Int32
@@ -29,7 +29,11 @@ public final class IGMPSnooper {
         fd = try Syscall.socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         do {
             try Syscall.attachFilter(fd, Self.filter)
-            try Syscall.bindPacket(fd, interfaceIndex: interface.index, protocol: UInt16(ETH_P_IP))
+            // ETH_P_ALL, not ETH_P_IP: the kernel shows frames this host sends only to
+            // all-protocol sockets, and the router's own querier (igmpproxy's raw socket) is
+            // such a frame. The price: each frame sent on the interface is cloned for the
+            // filter to look at (see docs/architecture.md).
+            try Syscall.bindPacket(fd, interfaceIndex: interface.index, protocol: UInt16(ETH_P_ALL))
             var membership = packet_mreq()
             membership.mr_ifindex = interface.index
             membership.mr_type = UInt16(PACKET_MR_ALLMULTI)
@@ -55,13 +59,13 @@ public final class IGMPSnooper {
         _ = try result.get()
     }
 
-    /// Reads every pending frame (at most `limit`) and passes each to `body`; the bytes are only
-    /// valid inside the call.
-    public func readFrames(limit: Int = 256, _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemError) {
+    /// Reads every pending frame (at most `limit`) and passes each to `body` with whether this
+    /// host sent it (`PACKET_OUTGOING`: igmpproxy's or the bridge's queries are such frames; what
+    /// this socket itself sends is never looped back to it). The bytes are only valid inside the call.
+    public func readFrames(limit: Int = 256, _ body: (UnsafeRawBufferPointer, _ outgoing: Bool) -> Void) throws(SystemError) {
         for _ in 0..<limit {
             guard let (length, packetType) = try Syscall.receivePacket(fd, buffer) else { return }
-            if packetType == UInt8(PACKET_OUTGOING) { continue }
-            body(UnsafeRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)]))
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)]), packetType == UInt8(PACKET_OUTGOING))
         }
     }
 }

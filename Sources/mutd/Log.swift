@@ -1,23 +1,8 @@
+import MUTCore
 import MUTLinux
 
 /// mutd's log: one line per event on stderr, "mutd: " first so that a line is recognisable in
 /// any supervisor's journal; warnings and errors say so.
-enum LogLevel: Int, Comparable, CaseIterable {
-    case error, warning, info, debug
-
-    init?(name: String) {
-        switch name.lowercased() {
-        case "error": self = .error
-        case "warning", "warn": self = .warning
-        case "info", "notice": self = .info
-        case "debug", "trace": self = .debug
-        default: return nil
-        }
-    }
-
-    static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
-}
-
 struct Log {
     var level: LogLevel = .info
 

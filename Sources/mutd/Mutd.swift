@@ -56,6 +56,9 @@ struct Mutd: ParsableCommand {
     @Option(name: .customLong("igmp-query-response-interval"), help: "IGMP max response time of general queries, seconds (default 10).")
     var igmpQueryResponseInterval: String?
 
+    @Option(name: .customLong("igmp-last-member-interval"), help: "Max response time of mutd's group-specific and per-host queries, seconds (default 1).")
+    var igmpLastMemberInterval: String?
+
     @Option(name: .customLong("max-groups"), help: "Most (interface, group) pairs IGMP may add (default 256).")
     var maxGroups: String?
 
@@ -85,7 +88,8 @@ struct Mutd: ParsableCommand {
         let extra: [(String, String?)] = [
             ("querier", querier ? "yes" : nil), ("querier-version", querierVersion),
             ("igmp-robustness", igmpRobustness), ("igmp-query-interval", igmpQueryInterval),
-            ("igmp-query-response-interval", igmpQueryResponseInterval), ("max-groups", maxGroups),
+            ("igmp-query-response-interval", igmpQueryResponseInterval),
+            ("igmp-last-member-interval", igmpLastMemberInterval), ("max-groups", maxGroups),
             ("max-members-per-group", maxMembersPerGroup), ("max-entries", maxEntries),
             ("state-file", stateFile), ("user", user),
         ]

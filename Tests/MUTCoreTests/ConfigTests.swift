@@ -39,7 +39,7 @@ import Testing
 
     @Test func staticSubscriberMustNameOneOfSeveralInterfaces() {
         let entry = StaticSubscriber(group: IPv4Address(239, 1, 1, 1), client: IPv4Address(10, 0, 0, 5))
-        #expect(throws: ConfigError.invalid("static subscriber '239.1.1.1,10.0.0.5': several interfaces are served, name one (GROUP,CLIENT_IP,IFACE)")) {
+        #expect(throws: ConfigError.invalid("static subscriber '239.1.1.1,10.0.0.5': mutd serves several interfaces (lan0, wlan0): name one")) {
             try DaemonConfig(interfaces: ["lan0", "wlan0"], staticSubscribers: [entry]).validated()
         }
         var named = entry

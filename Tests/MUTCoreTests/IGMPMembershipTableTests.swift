@@ -217,14 +217,16 @@ extension MembershipTable {
         _ = table.feed(IGMPFixtures.v3ToExclude, at: 20)
         #expect(table.membership(key("239.1.1.1"))?.origin == .igmp(version: 3, expiresAt: 81))
 
-        // A v2 querier carries only its max response time (1 s here): QRV and QQI stay.
+        // A v2 querier carries only its max response time (1 s here): robustness and query
+        // interval are the configured ones again (RFC 3376 8.1, 8.2), not the last v3 querier's.
+        let v2Timers = IGMPTimerValues(robustness: 2, queryInterval: 125, queryResponseInterval: 1)
         #expect(table.feed(IGMPFixtures.v2Query, at: 30) == [
-            .querierHeard(interface: lan, address: querierIP, version: 2, timers: v3Timers),
+            .querierHeard(interface: lan, address: querierIP, version: 2, timers: v2Timers),
         ])
         // A group-specific query's max response time is not the query response interval.
         let specific = IGMPQuery(version: 3, group: ip("239.1.1.1"), maxResponseCode: 50, robustness: 5, queryIntervalCode: 60)
         _ = table.handle(.query(specific), interface: lan, hostMAC: Build.routerMAC, hostIP: querierIP, now: 40)
-        #expect(table.timers(interface: lan) == v3Timers)
+        #expect(table.timers(interface: lan) == v2Timers)
         // A general one with QRV 0 keeps the robustness, takes QQIC and max response time.
         let general = IGMPQuery(version: 3, group: IPv4Address(0), maxResponseCode: 0x81, robustness: 0, queryIntervalCode: 0x90)
         _ = table.handle(.query(general), interface: lan, hostMAC: Build.routerMAC, hostIP: querierIP, now: 50)

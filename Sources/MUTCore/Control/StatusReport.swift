@@ -79,6 +79,8 @@ public struct StatusReport: Equatable, Sendable {
     public var perHostQueriesSent: UInt64 = 0
     public var groups: Int = 0
     public var clients: Int = 0
+    /// The IGMP querier of each interface and the timers in force there.
+    public var queriers: [QuerierStatus] = []
 
     public init(version: String, enabled: Bool, interfaces: [String], queues: [Int], uptimeSeconds: Int64) {
         self.version = version
@@ -136,6 +138,7 @@ public struct StatusReport: Equatable, Sendable {
             ("neighbour_failures", .uint(neighbourFailures)),
             ("queries_sent", .uint(queriesSent)),
             ("per_host_queries_sent", .uint(perHostQueriesSent)),
+            ("queriers", .array(queriers.map(\.json))),
         ])
     }
 
@@ -163,6 +166,10 @@ public struct StatusReport: Equatable, Sendable {
         queriesSent = try r.uint64("queries_sent", default: 0)
         perHostQueriesSent = try r.uint64("per_host_queries_sent", default: 0)
         passedByReason = try r.counts("passed_by_reason")
+        queriers = []
+        if r.has("queriers") {
+            for item in try r.array("queriers") { queriers.append(try QuerierStatus(json: item)) }
+        }
         var igmp = IGMPMessageCounts()
         for (label, count) in try r.counts("igmp") { igmp[label] = count }
         self.igmp = igmp
@@ -197,7 +204,7 @@ public struct StatusReport: Equatable, Sendable {
             ["refused entries", String(refusedEntries)],
             ["neighbour failures", String(neighbourFailures)],
             ["queries sent", "\(queriesSent) general/group, \(perHostQueriesSent) per-host"],
-        ]
+        ] + queriers.map { ["querier \($0.interface)", $0.line] }
         return TextTable(columns: [.left, .left], rows: rows).lines.joined(separator: "\n") + "\n"
     }
 
@@ -265,6 +272,11 @@ struct ReportReader {
 
     func uint64(_ key: String, default fallback: UInt64) throws(ReportDecodingError) -> UInt64 {
         has(key) ? try uint64(key) : fallback
+    }
+
+    func double(_ key: String) throws(ReportDecodingError) -> Double {
+        guard let n = try field(key).doubleValue else { throw wrong(key, "a number") }
+        return n
     }
 
     func int64(_ key: String) throws(ReportDecodingError) -> Int64 {

@@ -7,10 +7,16 @@ public struct IGMPTimerValues: Equatable, Sendable {
     /// Max response time of general queries, in seconds.
     public var queryResponseInterval: Double
 
-    public init(robustness: Int = 2, queryInterval: Double = 125, queryResponseInterval: Double = 10) {
+    /// Max response time of mutd's group-specific (after a leave) and per-host queries, in seconds
+    /// (RFC 3376 section 8.8: 1 s by default).
+    public var lastMemberQueryInterval: Double
+
+    public init(robustness: Int = 2, queryInterval: Double = 125, queryResponseInterval: Double = 10,
+                lastMemberQueryInterval: Double = 1) {
         self.robustness = robustness
         self.queryInterval = queryInterval
         self.queryResponseInterval = queryResponseInterval
+        self.lastMemberQueryInterval = lastMemberQueryInterval
     }
 
     /// RFC 3376 section 8.4: how long a membership lives without a report (260 s by default).

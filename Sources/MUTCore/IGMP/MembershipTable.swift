@@ -54,15 +54,9 @@ public struct MembershipTable: Sendable {
         static func < (lhs: GroupKey, rhs: GroupKey) -> Bool { (lhs.interface, lhs.group) < (rhs.interface, rhs.group) }
     }
 
-    private struct Querier: Equatable, Sendable {
-        var address: IPv4Address
-        var version: Int
-        var presentUntil: Double
-    }
-
     private struct InterfaceState: Sendable {
         var timers: IGMPTimerValues
-        var querier: Querier?
+        var querier: QuerierRecord?
     }
 
     public private(set) var config: MembershipTableConfig
@@ -94,9 +88,10 @@ public struct MembershipTable: Sendable {
         config.expireOnlyWithQuerier && interfaces[interface]?.querier == nil
     }
 
-    /// The querier currently heard on `interface`, if any.
-    public func querier(interface: String) -> (address: IPv4Address, version: Int)? {
-        interfaces[interface]?.querier.map { ($0.address, $0.version) }
+    /// The querier of `interface` (the one record: another host, another daemon on this host, or
+    /// mutd itself), if one was heard within the other-querier-present interval.
+    public func querier(interface: String) -> QuerierRecord? {
+        interfaces[interface]?.querier
     }
 
     // MARK: Events
@@ -113,13 +108,16 @@ public struct MembershipTable: Sendable {
         return handle(packet.message, interface: interface, hostMAC: packet.senderMAC, hostIP: packet.senderIP, now: now)
     }
 
+    /// One message heard from a host on the link. `querierOrigin` says who sent a query: another
+    /// host (the default), another program on this host (a frame this host sent), or mutd.
     public mutating func handle(
-        _ message: IGMPMessage, interface: String, hostMAC: MACAddress, hostIP: IPv4Address, now: Double
+        _ message: IGMPMessage, interface: String, hostMAC: MACAddress, hostIP: IPv4Address, now: Double,
+        querierOrigin: QuerierOrigin = .otherHost
     ) -> [MembershipAction] {
         switch message {
         case .query(let query):
             stats.query &+= 1
-            return heardQuery(query, interface: interface, from: hostIP, now: now)
+            return heardQuery(query, interface: interface, from: hostIP, origin: querierOrigin, now: now)
         case .v1Report(let group):
             stats.v1Report &+= 1
             return olderReport(version: 1, group: group, interface: interface, hostMAC: hostMAC, hostIP: hostIP, now: now)
@@ -319,20 +317,31 @@ public struct MembershipTable: Sendable {
         return min(now, querier.presentUntil)
     }
 
-    private mutating func heardQuery(_ query: IGMPQuery, interface: String, from address: IPv4Address, now: Double) -> [MembershipAction] {
+    /// RFC 3376 section 6.6.2: the querier with the lowest address wins; its timers are the
+    /// link's (QRV, QQIC and max response time of an IGMPv3 general query; the configured values
+    /// with an IGMPv1/v2 querier, whose queries carry no QRV or QQIC). A query from a higher
+    /// address than the present querier's is counted and changes nothing.
+    private mutating func heardQuery(
+        _ query: IGMPQuery, interface: String, from address: IPv4Address, origin: QuerierOrigin, now: Double
+    ) -> [MembershipAction] {
         var state = interfaces[interface] ?? InterfaceState(timers: config.defaultTimers, querier: nil)
-        // Timer values come from general queries only: a group-specific query's max response time is
-        // the last member query interval, not the query response interval.
+        let previous = state.querier.flatMap { $0.presentUntil > now ? $0 : nil }
+        if let previous, address > previous.address { return [] }
         if query.isGeneral {
-            if query.version == 3 && query.robustness != 0 { state.timers.robustness = query.robustness }
-            if let interval = query.queryInterval { state.timers.queryInterval = interval }
+            // A group-specific query's max response time is the last member query interval,
+            // not the query response interval.
+            if query.version == 3 {
+                if query.robustness != 0 { state.timers.robustness = query.robustness }
+                if let interval = query.queryInterval { state.timers.queryInterval = interval }
+            } else {
+                state.timers.robustness = config.defaultTimers.robustness
+                state.timers.queryInterval = config.defaultTimers.queryInterval
+            }
             if query.maxResponseTime > 0 { state.timers.queryResponseInterval = query.maxResponseTime }
         }
-        let previous = state.querier
-        // A querier that expired but whose loss `expire` has not reported yet counts as absent.
-        let absent = previous.map { $0.presentUntil <= now } ?? true
-        state.querier = Querier(address: address, version: query.version,
-                                presentUntil: now + state.timers.otherQuerierPresentInterval)
+        let absent = previous == nil
+        state.querier = QuerierRecord(address: address, version: query.version, origin: origin,
+                                      presentUntil: now + state.timers.otherQuerierPresentInterval)
         let timersChanged = interfaces[interface]?.timers != state.timers
         interfaces[interface] = state
         if absent && config.expireOnlyWithQuerier {
@@ -347,7 +356,8 @@ public struct MembershipTable: Sendable {
                 }
             }
         }
-        if absent || previous?.address != address || previous?.version != query.version || timersChanged {
+        if absent || previous?.address != address || previous?.version != query.version
+            || previous?.origin != origin || timersChanged {
             return [.querierHeard(interface: interface, address: address, version: query.version, timers: state.timers)]
         }
         return []

@@ -1,0 +1,36 @@
+import MUTCore
+import MUTLinux
+
+/// Control socket requests: reports are read from the control plane and the data plane's
+/// counters; changes go to the control plane, whose effects are carried out at once.
+extension Daemon: ControlHandler {
+    func handle(_ request: ControlRequest, peer: PeerCredentials) -> ControlResponse {
+        let now = Syscall.monotonicSeconds()
+        switch request {
+        case .status: return .status(statusReport(now: now))
+        case .groups: return .groups(groupsReport(now: now))
+        case .metrics: return .metrics(statusReport(now: now), groupsReport(now: now))
+        case .enable, .disable, .add, .del:
+            let response = core.request(request, uid: peer.uid, now: now)
+            perform(core.takeEffects())
+            return response
+        }
+    }
+
+    private func statusReport(now: Double) -> StatusReport {
+        let config = core.config
+        var report = StatusReport(version: Mutd.version, enabled: config.enabled, interfaces: config.interfaces,
+                                  queues: config.queues.map(Int.init), uptimeSeconds: Int64(now - startedAt))
+        report.fill(from: counters)
+        core.fill(&report, now: now)
+        if let text = Syscall.readTextFile("/proc/net/netfilter/nfnetlink_queue") {
+            report.queueDrops = QueueStatistics.parse(text).filter { config.queues.contains($0.queue) }.reduce(0) { $0 &+ $1.drops }
+        }
+        report.groups = table.load().routes.count
+        return report
+    }
+
+    private func groupsReport(now: Double) -> GroupsReport {
+        GroupsReport(table: table.load(), memberships: core.memberships, now: now)
+    }
+}
