@@ -24,6 +24,7 @@ final class Daemon {
     private enum Source {
         case signals, neighbours
         case snooper(IGMPSnooper)
+        case stations(StationWatch)
     }
     private let sources: [Int32: Source]
 
@@ -34,6 +35,7 @@ final class Daemon {
         core = ControlPlane(config: loaded.config, interfaces: sockets.interfaces, bootID: Self.bootID)
         var sources: [Int32: Source] = [sockets.signals: .signals, sockets.neighbours.fd: .neighbours]
         for snooper in sockets.snoopers { sources[snooper.fd] = .snooper(snooper) }
+        if let stations = sockets.stations { sources[stations.fd] = .stations(stations) }
         self.sources = sources
     }
 
@@ -63,6 +65,9 @@ final class Daemon {
             }
         }
         let config = core.config
+        if sockets.stations == nil {
+            log.info("no nl80211 here (no Wi-Fi access point driver): station events off, memberships follow IGMP and the neighbour table only")
+        }
         log.info("ready: queue \(config.queues.map(String.init).joined(separator: ",")), interfaces \(sockets.interfaces.map { "\($0.name) (\($0.mac))" }.joined(separator: ", ")), \(config.staticSubscribers.count) static subscriber(s), translation \(config.enabled ? "on" : "off")")
         loop()
         perform([.saveState(core.snapshot(now: Syscall.monotonicSeconds()))])
@@ -97,6 +102,7 @@ final class Daemon {
                 case .signals: if handleSignals() == .stop { return }
                 case .neighbours: readNeighbourEvents()
                 case .snooper(let snooper): readFrames(snooper)
+                case .stations(let watch): readStationEvents(watch)
                 case nil: controlReady.append(entry)
                 }
             }
@@ -117,6 +123,15 @@ final class Daemon {
                 core.heard(frame: frame, interface: name, direction: outgoing ? .outgoing : .incoming, now: Syscall.monotonicSeconds())
             }
         } catch { log.warning("IGMP snooping on \(name): \(error)") }
+    }
+
+    private func readStationEvents(_ watch: StationWatch) {
+        do {
+            for event in try watch.readEvents() {
+                let served = StationWatch.servedInterface(apIndex: event.interfaceIndex, among: sockets.interfaces)
+                core.station(event, on: served, now: Syscall.monotonicSeconds())
+            }
+        } catch { log.warning("nl80211: \(error)") }
     }
 
     private func readNeighbourEvents() {

@@ -19,6 +19,8 @@ struct DaemonSockets {
     let snoopers: [IGMPSnooper]
     let dataPlanes: [DataPlane]
     let control: ControlServer
+    /// nl80211 station events; nil where the router has no Wi-Fi (mutd works as without).
+    let stations: StationWatch?
 
     init(config: DaemonConfig, table: TableCell, counters: DataPlaneCounters, stopFlag: StopFlag) throws(DaemonError) {
         let probe: Int32
@@ -41,6 +43,10 @@ struct DaemonSockets {
         let infos = served.map { InterfaceInfo(name: $0.name, index: $0.index, mac: $0.mac) }
         do { signals = try Syscall.signalFileDescriptor() } catch { throw DaemonError("cannot set up signal handling: \(error)") }
         do { neighbours = try NeighbourWatch() } catch { throw DaemonError("cannot open rtnetlink: \(error)") }
+        switch try? StationWatch.open() {
+        case .watching(let watch): stations = watch
+        case .noNL80211, nil: stations = nil
+        }
         var snoopers: [IGMPSnooper] = []
         for info in infos {
             do { snoopers.append(try IGMPSnooper(interface: info)) } catch {

@@ -1,4 +1,5 @@
-// libFuzzer target: rtnetlink framing and neighbour messages, as read from the kernel socket.
+// libFuzzer target: netlink framing, rtnetlink neighbour messages and nl80211 station events
+// (with the generic netlink controller's family answers), as read from the kernel sockets.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     // Copy into an exact-size allocation so AddressSanitizer sees any read past the datagram.
@@ -14,6 +15,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         if let event = NeighbourEvent.parse(message) {
             precondition(event.mac.map { $0.isUnicast } ?? true, "non-unicast MAC accepted")
         }
+        if let station = StationEvent.parse(message, family: message.type) {
+            precondition(station.mac.isUnicast, "non-unicast station MAC accepted")
+        }
+        _ = GenericNetlink.family(from: message)
         Netlink.forEachAttribute(in: message.payload) { _, value in
             precondition(value.count <= message.payload.count, "attribute longer than its message")
         }

@@ -79,6 +79,9 @@ public struct StatusReport: Equatable, Sendable {
     public var perHostQueriesSent: UInt64 = 0
     public var groups: Int = 0
     public var clients: Int = 0
+    /// Wi-Fi station events heard from the access point (nl80211), and stations that left.
+    public var stationEvents: UInt64 = 0
+    public var stationsLeft: UInt64 = 0
     /// The IGMP querier of each interface and the timers in force there.
     public var queriers: [QuerierStatus] = []
 
@@ -138,6 +141,8 @@ public struct StatusReport: Equatable, Sendable {
             ("neighbour_failures", .uint(neighbourFailures)),
             ("queries_sent", .uint(queriesSent)),
             ("per_host_queries_sent", .uint(perHostQueriesSent)),
+            ("station_events", .uint(stationEvents)),
+            ("stations_left", .uint(stationsLeft)),
             ("queriers", .array(queriers.map(\.json))),
         ])
     }
@@ -165,6 +170,8 @@ public struct StatusReport: Equatable, Sendable {
         neighbourFailures = try r.uint64("neighbour_failures", default: 0)
         queriesSent = try r.uint64("queries_sent", default: 0)
         perHostQueriesSent = try r.uint64("per_host_queries_sent", default: 0)
+        stationEvents = try r.uint64("station_events", default: 0)
+        stationsLeft = try r.uint64("stations_left", default: 0)
         passedByReason = try r.counts("passed_by_reason")
         queriers = []
         if r.has("queriers") {
@@ -204,6 +211,7 @@ public struct StatusReport: Equatable, Sendable {
             ["refused entries", String(refusedEntries)],
             ["neighbour failures", String(neighbourFailures)],
             ["queries sent", "\(queriesSent) general/group, \(perHostQueriesSent) per-host"],
+            ["wi-fi stations", "\(stationEvents) events, \(stationsLeft) left"],
         ] + queriers.map { ["querier \($0.interface)", $0.line] }
         return TextTable(columns: [.left, .left], rows: rows).lines.joined(separator: "\n") + "\n"
     }

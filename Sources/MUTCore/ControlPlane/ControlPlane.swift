@@ -49,11 +49,16 @@ public struct ControlPlane {
     public private(set) var memberships: [Membership] = []
     public internal(set) var queriesSent: UInt64 = 0
     public internal(set) var perHostQueriesSent: UInt64 = 0
+    /// Station events heard from the access point, and stations that left, since start.
+    public internal(set) var stationEvents: UInt64 = 0
+    public internal(set) var stationsLeft: UInt64 = 0
+    /// Stations that left, so that one coming back is recognised (bounded: cleared on return).
+    var departedStations: Set<MACAddress> = []
     /// Tables published since start (one per effective change).
     public private(set) var publications = 0
     var effects: [ControlEffect] = []
     private var lastPublished: [ForwardingEntry]?
-    private var membershipsChanged = true
+    var membershipsChanged = true
     private var tableIsStale = false
     let bootIDForSnapshot: String
     var lastSavedState: SavedState?
@@ -223,7 +228,7 @@ public struct ControlPlane {
 
     /// Rebuilds the membership list when an event may have changed it, and publishes a table
     /// only when what the data plane sees changed (or the mode did).
-    private mutating func settle(now: Double) {
+    mutating func settle(now: Double) {
         guard membershipsChanged || tableIsStale else { return }
         membershipsChanged = false
         memberships = composeMemberships()
@@ -287,6 +292,8 @@ public struct ControlPlane {
                 queueLeaveQueries(for: key)
             case .expired(let key):
                 effects.append(.log(.info, "IGMP: \(key.host) expired from \(key.group) on \(key.interface) (no report for one membership interval)"))
+            case .departed(let key):
+                effects.append(.log(.info, "IGMP: \(key.host) left \(key.group) on \(key.interface) with its Wi-Fi station (disassociated)"))
             case .filterChanged(let key, let filter):
                 effects.append(.log(.info, "IGMP: \(key.host) now wants \(filter.summary) of \(key.group) on \(key.interface)"))
             case .refused:

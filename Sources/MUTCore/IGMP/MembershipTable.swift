@@ -29,6 +29,8 @@ public enum MembershipAction: Equatable, Sendable {
     case left(MembershipKey)
     /// Its timers ran out.
     case expired(MembershipKey)
+    /// The host's Wi-Fi station left the access point (disassociated, deauthenticated).
+    case departed(MembershipKey)
     case refused(MembershipKey, RefusalReason)
     /// A new querier, or a known one with other timer values.
     case querierHeard(interface: String, address: IPv4Address, version: Int, timers: IGMPTimerValues)
@@ -38,7 +40,7 @@ public enum MembershipAction: Equatable, Sendable {
 
     public var changesForwarding: Bool {
         switch self {
-        case .joined, .filterChanged, .macChanged, .left, .expired: return true
+        case .joined, .filterChanged, .macChanged, .left, .expired, .departed: return true
         case .refreshed, .refused, .querierHeard, .querierLost, .discarded: return false
         }
     }
@@ -180,6 +182,21 @@ public struct MembershipTable: Sendable {
                 interfaces[name]?.querier = nil
                 actions.append(.querierLost(interface: name, address: querier.address))
             }
+        }
+        return actions
+    }
+
+    /// Ends at once every membership of the host at `mac` (its Wi-Fi station left the AP).
+    public mutating func forget(mac: MACAddress) -> [MembershipAction] {
+        var actions: [MembershipAction] = []
+        for groupKey in groups.keys.sorted() {
+            guard var hosts = groups[groupKey] else { continue }
+            for host in hosts.keys.sorted() where hosts[host]?.mac == mac {
+                hosts[host] = nil
+                entryCount -= 1
+                actions.append(.departed(MembershipKey(interface: groupKey.interface, group: groupKey.group, host: host)))
+            }
+            groups[groupKey] = hosts.isEmpty ? nil : hosts
         }
         return actions
     }
