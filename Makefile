@@ -7,7 +7,6 @@ DOC_DIR     ?= $(PREFIX)/share/doc/mut
 SWIFT       ?= swift
 CONFIG      ?= debug
 BIN_DIR     := .build/$(CONFIG)
-export PATH := $(PATH):/opt/swift/usr/bin
 
 # What a fresh Debian machine lacks for building and for the network-namespace suite.
 DEB_PACKAGES := pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev \
@@ -53,7 +52,7 @@ test-netns: build
 
 # libFuzzer targets (Tests/Fuzz), SECONDS each; make test runs a 20 s smoke of each.
 fuzz:
-	bash tools/fuzz.sh $(SECONDS)
+	SWIFT=$(SWIFT) bash tools/fuzz.sh $(SECONDS)
 
 # 50 clients, 20 groups, join/leave churn while streams run; needs root.
 soak: build

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in Tests/Fuzz (each Fuzz<Name>.swift compiled with all of
-# Sources/MUTCore as one module, under AddressSanitizer) into .build-fuzz/, then runs each for
+# Sources/MUTCore and the shared harnesses in Tests/Fuzz/Harness as one module, under
+# AddressSanitizer) into .build-fuzz/, then runs each for
 # SECONDS seconds starting from its committed seed corpus Tests/Fuzz/corpus/<name>/.
 # New corpus entries go to .build-fuzz/corpus/<name>/ (not committed); a crash leaves
 # .build-fuzz/crash-<name>-* and makes this script fail.
 #   tools/fuzz.sh [SECONDS] [TARGET...]     default 20 s, every target
+# The compiler: SWIFTC, else the swiftc beside SWIFT (default: `swift` on PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PATH:/opt/swift/usr/bin"
+
+if [ -z "${SWIFTC:-}" ]; then
+    swift_path=$(command -v "${SWIFT:-swift}") || { echo "fuzz: no swift on PATH (set SWIFT=/path/to/swift or SWIFTC=)"; exit 1; }
+    SWIFTC="$(dirname "$swift_path")/swiftc"
+fi
 
 seconds="${1:-20}"; shift || true
 out=.build-fuzz
@@ -17,7 +23,7 @@ if [ ${#targets[@]} -eq 0 ]; then
     for f in Tests/Fuzz/Fuzz*.swift; do n="${f##*/Fuzz}"; targets+=("${n%.swift}"); done
 fi
 
-mapfile -t core < <(find Sources/MUTCore -name '*.swift' | sort)
+mapfile -t core < <(find Sources/MUTCore Tests/Fuzz/Harness -name '*.swift' | sort)
 build() {  # name
     local name="$1" binary="$out/fuzz-$1"
     # Rebuild only when a source is newer than the binary.
@@ -26,8 +32,9 @@ build() {  # name
     fi
     echo "fuzz: building $name"
     # -parse-as-library: the target file has no top-level code; libFuzzer provides main.
+    # MUT_FUZZ_SINGLE_MODULE: the harnesses, which import MUTCore in the unit tests, are part of it here.
     # The build log is shown only on failure: gold warns about ASan's local symbols every time.
-    if ! swiftc -parse-as-library -module-name MUTCore -O -g -sanitize=fuzzer,address \
+    if ! "$SWIFTC" -parse-as-library -module-name MUTCore -D MUT_FUZZ_SINGLE_MODULE -O -g -sanitize=fuzzer,address \
         -module-cache-path "$out/module-cache" \
         "${core[@]}" "Tests/Fuzz/Fuzz$name.swift" -o "$binary" >"$out/build-$name.log" 2>&1; then
         grep -v "Cannot export local symbol" "$out/build-$name.log"; echo "fuzz: building $name FAILED"; exit 1

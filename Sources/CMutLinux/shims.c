@@ -4,7 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <pthread.h>
-#include <arpa/inet.h>
 
 _Static_assert(sizeof(cmut_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
 

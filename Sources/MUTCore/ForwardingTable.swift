@@ -64,7 +64,7 @@ public final class GroupRoute: @unchecked Sendable {
 
     deinit { headers.deallocate() }
 
-    /// The verdict policy of design.md for a packet from `source`: copies + DROP only when every
+    /// The verdict policy for a packet from `source`: copies + DROP only when every
     /// member that wants this source has a known unicast MAC and the group is within max-clients.
     @inline(__always)
     public func verdict(source: IPv4Address) -> Verdict {

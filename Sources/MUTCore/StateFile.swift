@@ -27,16 +27,11 @@ public struct SavedState: Equatable, Sendable {
             ("runtime_statics", .array(runtimeStatics.map { .string($0.description) })),
             ("memberships", .array(memberships.compactMap { m -> JSONValue? in
                 guard case .igmp(let version, let expiresAt) = m.origin, let mac = m.mac else { return nil }
-                let (mode, sources): (String, [IPv4Address]) = switch m.filter {
-                case .include(let s): ("include", s)
-                case .exclude(let s): ("exclude", s)
-                }
                 return .object([
                     ("interface", .string(m.interface)), ("group", .string(m.group.description)),
                     ("host", .string(m.host.description)), ("mac", .string(mac.description)),
                     ("version", .int(Int64(version))), ("expires_at", .double(expiresAt)),
-                    ("mode", .string(mode)), ("sources", .array(sources.map { .string($0.description) })),
-                ])
+                ] + m.filter.jsonMembers)
             })),
         ])
     }
@@ -66,21 +61,11 @@ public struct SavedState: Equatable, Sendable {
                   let host = entry["host"]?.stringValue.flatMap({ IPv4Address($0) }),
                   let mac = entry["mac"]?.stringValue.flatMap({ MACAddress($0) }),
                   let version = entry["version"]?.int64Value, (1...3).contains(version),
-                  let expiresAt = entry["expires_at"]?.doubleValue,
-                  let mode = entry["mode"]?.stringValue
+                  let expiresAt = entry["expires_at"]?.doubleValue
             else { throw .invalid("state file: membership \(index) is incomplete or malformed") }
-            var sources: [IPv4Address] = []
-            for source in entry["sources"]?.arrayValue ?? [] {
-                guard let address = source.stringValue.flatMap({ IPv4Address($0) }) else {
-                    throw .invalid("state file: membership \(index) has a bad source")
-                }
-                sources.append(address)
-            }
             let filter: SourceFilter
-            switch mode {
-            case "include": filter = .include(sources)
-            case "exclude": filter = .exclude(sources)
-            default: throw .invalid("state file: membership \(index) has mode '\(mode)'")
+            do { filter = try SourceFilter(jsonMembersOf: entry) } catch {
+                throw .invalid("state file: membership \(index): \(error)")
             }
             memberships.append(Membership(interface: interface, group: group, host: host, mac: mac, filter: filter,
                                           origin: .igmp(version: Int(version), expiresAt: expiresAt)))

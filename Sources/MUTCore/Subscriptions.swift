@@ -1,28 +1,3 @@
-/// Which sources a member wants from a group (RFC 3376 filter mode and source list).
-/// An IGMPv1/v2 member and a static subscriber want every source: `.exclude([])`.
-public enum SourceFilter: Hashable, Sendable {
-    case include([IPv4Address])
-    case exclude([IPv4Address])
-
-    public static let anySource = SourceFilter.exclude([])
-
-    public func admits(_ source: IPv4Address) -> Bool {
-        switch self {
-        case .include(let sources): return sources.contains(source)
-        case .exclude(let sources): return !sources.contains(source)
-        }
-    }
-
-    /// For log lines: "any source", "only A,B", "all sources but A".
-    public var summary: String {
-        switch self {
-        case .exclude(let sources) where sources.isEmpty: return "any source"
-        case .exclude(let sources): return "all sources but \(sources.map(\.description).joined(separator: ","))"
-        case .include(let sources): return "only \(sources.map(\.description).joined(separator: ","))"
-        }
-    }
-}
-
 /// How a member came to be in the table.
 public enum MembershipOrigin: Hashable, Sendable {
     case staticEntry
@@ -77,23 +52,30 @@ public struct StaticSubscriber: Hashable, Sendable, CustomStringConvertible {
         guard parts.count == 2 || parts.count == 3 else {
             throw .invalid("static subscriber '\(text)': expected GROUP,CLIENT_IP[,IFACE]")
         }
-        guard let group = IPv4Address(parts[0]), group.isMulticast else {
-            throw .invalid("static subscriber '\(text)': '\(parts[0])' is not an IPv4 multicast group")
+        switch Self.validated(group: parts[0], client: parts[1], interface: parts.count == 3 ? parts[2] : nil) {
+        case .success(let subscriber): self = subscriber
+        case .failure(let problem): throw .invalid("static subscriber '\(text)': \(problem)")
+        }
+    }
+
+    /// The one set of rules for a subscriber, wherever it comes from (`--static`, the config
+    /// file, the state file, `mutctl add`/`del`): the subscriber, or what is wrong with it in
+    /// words the caller prefixes. `shown` shortens the input it echoes.
+    public static func validated(group groupText: String, client clientText: String, interface: String?,
+                                 shown: (String) -> String = { $0 }) -> Result<StaticSubscriber, ConfigError> {
+        guard let group = IPv4Address(groupText), group.isMulticast else {
+            return .failure(.invalid("'\(shown(groupText))' is not an IPv4 multicast group"))
         }
         guard !group.isLinkLocalMulticast else {
-            throw .invalid("static subscriber '\(text)': \(group) is link-local (224.0.0.0/24) and never translated")
+            return .failure(.invalid("\(group) is link-local (224.0.0.0/24) and never translated"))
         }
-        guard let client = IPv4Address(parts[1]), !client.isMulticast, client.value != 0, client.value != .max else {
-            throw .invalid("static subscriber '\(text)': '\(parts[1])' is not a unicast IPv4 address")
+        guard let client = IPv4Address(clientText), !client.isMulticast, client.value != 0, client.value != .max else {
+            return .failure(.invalid("'\(shown(clientText))' is not a unicast IPv4 address"))
         }
-        var interface: String?
-        if parts.count == 3 {
-            guard InterfaceName.isValid(parts[2]) else {
-                throw .invalid("static subscriber '\(text)': '\(parts[2])' is not a valid interface name")
-            }
-            interface = parts[2]
+        if let interface, !InterfaceName.isValid(interface) {
+            return .failure(.invalid("'\(shown(interface))' is not a valid interface name"))
         }
-        self.init(group: group, client: client, interface: interface)
+        return .success(StaticSubscriber(group: group, client: client, interface: interface))
     }
 
     public var description: String {

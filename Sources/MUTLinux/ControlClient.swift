@@ -4,16 +4,16 @@ import MUTCore
 /// Why a client got no usable answer from the daemon.
 public enum ControlClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Could not connect (no socket file, nobody listening, no permission).
-    case unreachable(UnixSocketError)
+    case unreachable(SystemError)
     /// Connected, but the exchange failed or timed out.
-    case exchange(UnixSocketError)
+    case exchange(SystemError)
     case noResponse
     case responseTooLarge(Int)
 
     public var description: String {
         switch self {
-        case .unreachable(let e): return e.reason
-        case .exchange(let e) where e.errno == EAGAIN || e.errno == EWOULDBLOCK: return "no answer in time"
+        case .unreachable(let e): return e.message
+        case .exchange(let e) where e.isWouldBlock: return "no answer in time"
         case .exchange(let e): return e.description
         case .noResponse: return "it closed the connection without answering"
         case .responseTooLarge(let limit): return "its answer is larger than \(limit) bytes"
@@ -31,21 +31,21 @@ public enum ControlClient {
         responseLimit: Int = defaultResponseLimit
     ) throws(ControlClientError) -> [UInt8] {
         let fd: Int32
-        do { fd = try UnixSocket.streamSocket(nonBlocking: false) } catch { throw .unreachable(error) }
-        defer { UnixSocket.close(fd) }
+        do { fd = try Syscall.unixStreamSocket(nonBlocking: false) } catch { throw .unreachable(error) }
+        defer { Syscall.close(fd) }
         do {
             // SO_SNDTIMEO also bounds a connect that waits on a full backlog.
-            try UnixSocket.setTimeouts(fd, seconds: timeoutSeconds)
-            try UnixSocket.connect(fd, path: socketPath)
+            try Syscall.setTimeouts(fd, seconds: timeoutSeconds)
+            try Syscall.connect(fd, path: socketPath)
         } catch {
             throw .unreachable(error)
         }
-        do throws(UnixSocketError) {
+        do throws(SystemError) {
             let bytes = request.wireBytes
             var sent = 0
             while sent < bytes.count {
-                let n = try UnixSocket.send(fd, bytes, from: sent)
-                guard let n else { throw UnixSocketError(call: "send", errno: EAGAIN) }
+                let n = try Syscall.send(fd, bytes, from: sent)
+                guard let n else { throw SystemError("send", errno: EAGAIN) }
                 sent += n
             }
         } catch {
@@ -56,14 +56,14 @@ public enum ControlClient {
         while true {
             let count: Int?
             do {
-                count = try UnixSocket.read(fd, into: &buffer)
+                count = try Syscall.read(fd, into: &buffer)
             } catch {
                 // The server closes without reading what it rejected, which can turn our EOF into
                 // ECONNRESET; a complete line already read is still the answer.
                 if let end = response.firstIndex(of: UInt8(ascii: "\n")) { return Array(response[..<end]) }
                 throw .exchange(error)
             }
-            guard let count else { throw .exchange(UnixSocketError(call: "read", errno: EAGAIN)) }
+            guard let count else { throw .exchange(SystemError("read", errno: EAGAIN)) }
             if count == 0 { break }
             let before = response.count
             response.append(contentsOf: buffer[0..<count])

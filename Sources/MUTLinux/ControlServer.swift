@@ -33,7 +33,7 @@ public enum ControlServerError: Error, Equatable, Sendable, CustomStringConverti
     case notASocket(String)
     case pathTooLong(String)
     case noSuchGroup(String)
-    case system(path: String, UnixSocketError)
+    case system(path: String, SystemError)
 
     public var description: String {
         switch self {
@@ -56,7 +56,7 @@ public final class ControlServer {
     public let configuration: ControlServerConfiguration
     public let policy: ControlAccessPolicy
     public let listeningDescriptor: Int32
-    private let socketFile: UnixSocket.FileStatus
+    private let socketFile: Syscall.FileStatus
     private var connections: [Int32: Connection] = [:]
     private var closed = false
     private let clock: () -> Double
@@ -65,12 +65,12 @@ public final class ControlServer {
         self.configuration = configuration
         clock = Syscall.monotonicSeconds
         let path = configuration.path
-        guard UnixSocket.isValidPath(path) else { throw .pathTooLong(path) }
+        guard Syscall.isValidUnixSocketPath(path) else { throw .pathTooLong(path) }
         let groupID = try ControlServer.socketGroup(configuration)
         policy = ControlAccessPolicy(groupID: groupID, groupName: configuration.groupName)
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             do {
-                try UnixSocket.makeDirectories(String(path[..<slash]), mode: configuration.directoryMode)
+                try Syscall.makeDirectories(String(path[..<slash]), mode: configuration.directoryMode)
             } catch {
                 throw .system(path: path, error)
             }
@@ -83,30 +83,30 @@ public final class ControlServer {
     private static func socketGroup(_ configuration: ControlServerConfiguration) throws(ControlServerError) -> gid_t {
         guard let name = configuration.groupName else { return getegid() }
         let found: gid_t?
-        do { found = try UnixSocket.groupID(named: name) } catch { throw .system(path: configuration.path, error) }
+        do { found = try Syscall.groupID(named: name) } catch { throw .system(path: configuration.path, error) }
         guard let gid = found else { throw .noSuchGroup(name) }
         return gid
     }
 
-    private static func listen(at path: String, mode: mode_t, group: gid_t?) throws(ControlServerError) -> (Int32, UnixSocket.FileStatus) {
+    private static func listen(at path: String, mode: mode_t, group: gid_t?) throws(ControlServerError) -> (Int32, Syscall.FileStatus) {
         let fd: Int32
-        do { fd = try UnixSocket.streamSocket(nonBlocking: true) } catch { throw .system(path: path, error) }
+        do { fd = try Syscall.unixStreamSocket(nonBlocking: true) } catch { throw .system(path: path, error) }
         do {
-            try UnixSocket.bind(fd, path: path)
+            try Syscall.bind(fd, path: path)
         } catch {
-            UnixSocket.close(fd)
+            Syscall.close(fd)
             // EADDRINUSE: another daemon bound it between our check and our bind.
             throw error.errno == EADDRINUSE ? .pathInUse(path) : .system(path: path, error)
         }
-        do throws(UnixSocketError) {
-            try UnixSocket.chmod(path, mode: mode)
-            if let group { try UnixSocket.chown(path, group: group) }
-            try UnixSocket.listen(fd, backlog: 16)
-            guard let status = try UnixSocket.fileStatus(path) else { throw UnixSocketError(call: "lstat", errno: ENOENT) }
+        do throws(SystemError) {
+            try Syscall.chmod(path, mode: mode)
+            if let group { try Syscall.chown(path, group: group) }
+            try Syscall.listen(fd, backlog: 16)
+            guard let status = try Syscall.fileStatus(path) else { throw SystemError("lstat", errno: ENOENT) }
             return (fd, status)
         } catch {
-            UnixSocket.close(fd)
-            _ = try? UnixSocket.unlink(path)
+            Syscall.close(fd)
+            _ = try? Syscall.unlink(path)
             throw .system(path: path, error)
         }
     }
@@ -115,19 +115,19 @@ public final class ControlServer {
 
     /// A socket file at `path` is removed only when nothing answers on it.
     private static func removeStaleSocket(at path: String) throws(ControlServerError) {
-        let status: UnixSocket.FileStatus?
-        do { status = try UnixSocket.fileStatus(path) } catch { throw .system(path: path, error) }
+        let status: Syscall.FileStatus?
+        do { status = try Syscall.fileStatus(path) } catch { throw .system(path: path, error) }
         guard let status else { return }
         guard status.isSocket else { throw .notASocket(path) }
         let probe: Int32
-        do { probe = try UnixSocket.streamSocket(nonBlocking: true) } catch { throw .system(path: path, error) }
-        defer { UnixSocket.close(probe) }
+        do { probe = try Syscall.unixStreamSocket(nonBlocking: true) } catch { throw .system(path: path, error) }
+        defer { Syscall.close(probe) }
         do {
             // Connected, or would block because its backlog is full: someone listens there.
-            try UnixSocket.connect(probe, path: path)
+            try Syscall.connect(probe, path: path)
         } catch {
             guard error.errno == ECONNREFUSED else { throw .system(path: path, error) }
-            do { try UnixSocket.unlink(path) } catch { throw .system(path: path, error) }
+            do { try Syscall.unlink(path) } catch { throw .system(path: path, error) }
             return
         }
         throw .pathInUse(path)
@@ -138,11 +138,11 @@ public final class ControlServer {
     public func shutdown() {
         guard !closed else { return }
         closed = true
-        for fd in connections.keys { UnixSocket.close(fd) }
+        for fd in connections.keys { Syscall.close(fd) }
         connections.removeAll()
-        UnixSocket.close(listeningDescriptor)
-        if let now = try? UnixSocket.fileStatus(configuration.path), now.inode == socketFile.inode, now.device == socketFile.device {
-            _ = try? UnixSocket.unlink(configuration.path)
+        Syscall.close(listeningDescriptor)
+        if let now = try? Syscall.fileStatus(configuration.path), now.inode == socketFile.inode, now.device == socketFile.device {
+            _ = try? Syscall.unlink(configuration.path)
         }
     }
 
@@ -185,11 +185,11 @@ public final class ControlServer {
 
     /// Polls only this server's descriptors for up to `limit` ms (-1: no limit) and processes them;
     /// for tools and tests that have no poll loop of their own.
-    public func step(waitingAtMost limit: Int32, handler: some ControlHandler) throws(UnixSocketError) {
+    public func step(waitingAtMost limit: Int32, handler: some ControlHandler) throws(SystemError) {
         var fds = pollDescriptors()
         let deadline = timeoutMilliseconds()
         let timeout = deadline < 0 ? limit : (limit < 0 ? deadline : min(deadline, limit))
-        _ = try UnixSocket.poll(&fds, timeoutMilliseconds: timeout)
+        _ = try Syscall.poll(&fds, timeoutMilliseconds: timeout)
         process(fds, handler: handler)
     }
 
@@ -216,9 +216,9 @@ public final class ControlServer {
         // Bounded: at most a backlog's worth per turn so a flood cannot starve the data plane.
         for _ in 0..<16 {
             let accepted: Int32?
-            do { accepted = try UnixSocket.accept(listeningDescriptor) } catch { return }
+            do { accepted = try Syscall.accept(listeningDescriptor) } catch { return }
             guard let fd = accepted else { return }
-            let credentials = try? UnixSocket.peerCredentials(fd)
+            let credentials = try? Syscall.peerCredentials(fd)
             let peer = PeerCredentials(pid: credentials?.pid ?? 0, uid: credentials?.uid ?? UInt32.max, gid: credentials?.gid ?? UInt32.max)
             let connection = Connection(
                 fd: fd, peer: peer, maximumLength: configuration.maximumRequestLength,
@@ -237,7 +237,7 @@ public final class ControlServer {
         while result == .needMore {
             let count: Int?
             do {
-                count = try UnixSocket.read(connection.fd, into: &buffer)
+                count = try Syscall.read(connection.fd, into: &buffer)
             } catch {
                 close(connection)
                 return
@@ -278,7 +278,7 @@ public final class ControlServer {
         while connection.written < connection.output.count {
             let sent: Int?
             do {
-                sent = try UnixSocket.send(connection.fd, connection.output, from: connection.written)
+                sent = try Syscall.send(connection.fd, connection.output, from: connection.written)
             } catch {
                 close(connection)
                 return
@@ -291,7 +291,7 @@ public final class ControlServer {
 
     private func close(_ connection: Connection) {
         connections[connection.fd] = nil
-        UnixSocket.close(connection.fd)
+        Syscall.close(connection.fd)
     }
 
     private func expireDeadlines() {

@@ -52,11 +52,8 @@ public final class IGMPSnooper {
 
     /// Sends one whole Ethernet frame (a query) out of this interface.
     public func send(frame: [UInt8]) throws(SystemError) {
-        let socketFD = fd
-        let result: Result<Int, SystemError> = frame.withUnsafeBytes { bytes in
-            Result { () throws(SystemError) -> Int in try Syscall.send(socketFD, bytes) }
-        }
-        _ = try result.get()
+        // A full socket buffer drops this query; the next one goes out on time.
+        guard try Syscall.send(fd, frame, from: 0) != nil else { throw SystemError("send", errno: EAGAIN) }
     }
 
     /// Reads every pending frame (at most `limit`) and passes each to `body` with whether this

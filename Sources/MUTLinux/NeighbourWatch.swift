@@ -14,18 +14,10 @@ public final class NeighbourWatch {
 
     public init() throws(SystemError) {
         fd = try Syscall.socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue), NETLINK_ROUTE)
-        var address = sockaddr_nl()
-        address.nl_family = UInt16(AF_NETLINK)
-        address.nl_groups = UInt32(RTMGRP_NEIGH)
-        let socketFD = fd
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
-            }
-        }
-        if result < 0 {
-            let error = SystemError("bind(NETLINK_ROUTE)", errno: errno)
-            Syscall.close(socketFD)
+        do {
+            try Syscall.bindNetlink(fd, groups: UInt32(RTMGRP_NEIGH))
+        } catch {
+            Syscall.close(fd)
             throw error
         }
         try? Syscall.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, Int32(1 << 20))
@@ -61,19 +53,9 @@ public final class NeighbourWatch {
     }
 
     private func sendRequest(type: UInt16, flags: UInt16, payload: [UInt8]) throws(SystemError) {
-        var message: [UInt8] = []
-        withUnsafeBytes(of: UInt32(Netlink.headerLength + payload.count)) { message.append(contentsOf: $0) }
-        withUnsafeBytes(of: type) { message.append(contentsOf: $0) }
-        withUnsafeBytes(of: flags) { message.append(contentsOf: $0) }
-        withUnsafeBytes(of: sequence) { message.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(0)) { message.append(contentsOf: $0) }
-        message.append(contentsOf: payload)
+        let message = Netlink.request(type: type, flags: flags, sequence: sequence, payload: payload)
         sequence &+= 1
-        let socketFD = fd
-        let result: Result<Int, SystemError> = message.withUnsafeBytes { bytes in
-            Result { () throws(SystemError) -> Int in try Syscall.send(socketFD, bytes) }
-        }
-        _ = try result.get()
+        guard try Syscall.send(fd, message, from: 0) != nil else { throw SystemError("send", errno: EAGAIN) }
     }
 
     /// Reads every pending datagram and returns the IPv4 neighbour events in them.

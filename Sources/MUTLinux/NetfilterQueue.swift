@@ -174,13 +174,11 @@ public final class NetfilterQueue {
     public func receiveBatch() throws(SystemError) -> Int? {
         for i in 0..<batchCapacity { receiveMessages[i].msg_len = 0 }
         while true {
-            let n = cmut_recvmmsg(fd, receiveMessages, UInt32(batchCapacity), Int32(MSG_WAITFORONE), nil)
-            if n >= 0 { return Int(n) }
-            let error = errno
-            if error == EINTR { continue }
-            if error == EAGAIN || error == EWOULDBLOCK { return nil }
-            if error == ENOBUFS { continue }  // counted by the kernel; /proc shows it
-            throw SystemError("recvmmsg(NFQUEUE)", errno: error)
+            do {
+                return try Syscall.recvmmsg(fd, receiveMessages, batchCapacity, flags: Int32(MSG_WAITFORONE), callName: "recvmmsg(NFQUEUE)")
+            } catch where error.errno == ENOBUFS {
+                continue  // counted by the kernel; /proc shows it
+            }
         }
     }
 

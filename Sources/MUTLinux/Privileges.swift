@@ -27,10 +27,11 @@ public enum Privileges {
         }
     }
 
+    /// A refusal, or a failed step (worded as `SystemError`).
     public struct DropError: Error, CustomStringConvertible, Sendable {
         public let description: String
         init(_ description: String) { self.description = description }
-        init(_ step: String, errno: Int32) { self.description = "\(step): \(String(cString: strerror(errno)))" }
+        init(_ step: String, errno: Int32) { self.description = SystemError(step, errno: errno).description }
     }
 
     /// The user's uid and primary gid from the passwd database.

@@ -34,18 +34,12 @@ public final class StationWatch {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         do throws(SystemError) {
-            var address = sockaddr_nl()
-            address.nl_family = UInt16(AF_NETLINK)
-            let result = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
-                }
-            }
-            if result < 0 { throw SystemError("bind(NETLINK_GENERIC)", errno: errno) }
+            try Syscall.bindNetlink(fd, groups: 0)
             let name = Array(StationEvent.nl80211Name.utf8) + [0]
             let payload = GenericNetlink.request(command: GenericNetlink.getFamily,
                                                  attributes: [(GenericNetlink.attributeFamilyNameForRequest, name)])
-            try send(fd, type: GenericNetlink.controllerFamily, flags: UInt16(NLM_F_REQUEST), payload: payload)
+            let request = Netlink.request(type: GenericNetlink.controllerFamily, flags: UInt16(NLM_F_REQUEST), sequence: 1, payload: payload)
+            guard try Syscall.send(fd, request, from: 0) != nil else { throw SystemError("send(CTRL_CMD_GETFAMILY)", errno: EAGAIN) }
             // The controller answers at once; bounded wait.
             var found: GenericNetlink.Family?
             var answered = false
@@ -69,20 +63,6 @@ public final class StationWatch {
             Syscall.close(fd)
             throw error
         }
-    }
-
-    private static func send(_ fd: Int32, type: UInt16, flags: UInt16, payload: [UInt8]) throws(SystemError) {
-        var message: [UInt8] = []
-        withUnsafeBytes(of: UInt32(Netlink.headerLength + payload.count)) { message.append(contentsOf: $0) }
-        withUnsafeBytes(of: type) { message.append(contentsOf: $0) }
-        withUnsafeBytes(of: flags) { message.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(1)) { message.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(0)) { message.append(contentsOf: $0) }
-        message.append(contentsOf: payload)
-        let result: Result<Int, SystemError> = message.withUnsafeBytes { bytes in
-            Result { () throws(SystemError) -> Int in try Syscall.send(fd, bytes) }
-        }
-        _ = try result.get()
     }
 
     /// Reads every pending datagram and returns the station events in them.

@@ -6,8 +6,9 @@ import Musl
 import CMutLinux
 import MUTCore
 
-/// A failed system call: its name and errno, read immediately after the call.
-public struct SystemError: Error, CustomStringConvertible, Sendable {
+/// A failed system call: its name and errno, read immediately after the call. The one error
+/// type of the syscall layer; callers wrap it in their own domain errors.
+public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
     public let call: String
     public let errno: Int32
 
@@ -18,10 +19,16 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
 
     public var message: String { String(cString: strerror(errno)) }
     public var description: String { "\(call): \(message)" }
+    /// EAGAIN/EWOULDBLOCK: a blocking call's timeout (SO_RCVTIMEO, SO_SNDTIMEO) ran out.
+    public var isWouldBlock: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
 }
 
-/// Every libc call the daemon makes goes through these wrappers once: EINTR is retried here,
-/// errno is captured here, errors carry the call's name (swift-nio's System.swift, in small).
+/// Every libc call MUTLinux, mutd and mutctl make goes through these wrappers once (after
+/// swift-nio's System.swift, in small): EINTR is retried here, errno is captured here, errors
+/// are `SystemError`s named by call. One convention for non-blocking descriptors: a call that
+/// would block returns nil, never an error. Split by concern: this file (sockets, descriptors,
+/// time), SyscallInterfaces.swift (AF_PACKET, interface addresses), SyscallUnixSocket.swift
+/// (the control socket), SyscallFiles.swift (files, directories, groups).
 public enum Syscall {
     @inline(__always)
     static func retrying(_ name: String, _ body: () -> Int) throws(SystemError) -> Int {
@@ -34,12 +41,24 @@ public enum Syscall {
         }
     }
 
+    /// `retrying`, with "would block" (EAGAIN/EWOULDBLOCK) as nil.
+    @inline(__always)
+    static func retryingUnlessWouldBlock(_ name: String, _ body: () -> Int) throws(SystemError) -> Int? {
+        do {
+            return try retrying(name, body)
+        } catch where error.isWouldBlock {
+            return nil
+        }
+    }
+
     public static func socket(_ domain: Int32, _ type: Int32, _ proto: Int32) throws(SystemError) -> Int32 {
         Int32(try retrying("socket") { Int(Glibc.socket(domain, type | Int32(SOCK_CLOEXEC.rawValue), proto)) })
     }
 
+    /// Closes, ignoring errors: on Linux the descriptor is gone even when close reports one, and
+    /// EINTR on close must not be retried.
     public static func close(_ fd: Int32) {
-        _ = Glibc.close(fd)  // EINTR on close must not be retried on Linux.
+        _ = Glibc.close(fd)
     }
 
     public static func setsockopt<T: BitwiseCopyable>(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: T, callName: String = "setsockopt") throws(SystemError) {
@@ -53,67 +72,36 @@ public enum Syscall {
         _ = try retrying("bind") { Int(Glibc.bind(fd, address, length)) }
     }
 
-    /// Binds an AF_PACKET socket to one interface; `protocol` is the ethertype to receive
-    /// (host order), 0 for a send-only socket.
-    public static func bindPacket(_ fd: Int32, interfaceIndex: Int32, protocol etherType: UInt16) throws(SystemError) {
-        var address = sockaddr_ll()
-        address.sll_family = UInt16(AF_PACKET)
-        address.sll_protocol = etherType.bigEndian
-        address.sll_ifindex = interfaceIndex
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_ll>.size))
+    /// Bytes sent, or nil when the socket buffer is full. MSG_NOSIGNAL always: a peer that has
+    /// gone is an EPIPE error, never a SIGPIPE.
+    public static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, flags: Int32 = 0) throws(SystemError) -> Int? {
+        try retryingUnlessWouldBlock("send") { Glibc.send(fd, buffer.baseAddress, buffer.count, flags | Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// `send` from `bytes[offset...]`; the buffer is borrowed only for the call.
+    public static func send(_ fd: Int32, _ bytes: [UInt8], from offset: Int) throws(SystemError) -> Int? {
+        try retryingUnlessWouldBlock("send") {
+            bytes.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress, offset < raw.count else { return 0 }
+                return Glibc.send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
             }
         }
-        if result < 0 { throw SystemError("bind(AF_PACKET)", errno: Glibc.errno) }
     }
 
-    /// Attaches a classic BPF program (SO_ATTACH_FILTER).
-    public static func attachFilter(_ fd: Int32, _ program: [sock_filter]) throws(SystemError) {
-        var instructions = program
-        let result = instructions.withUnsafeMutableBufferPointer { buffer in
-            var fprog = sock_fprog(len: UInt16(buffer.count), filter: buffer.baseAddress)
-            return Glibc.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, socklen_t(MemoryLayout<sock_fprog>.size))
-        }
-        if result < 0 { throw SystemError("setsockopt(SO_ATTACH_FILTER)", errno: Glibc.errno) }
-    }
-
-    /// recvfrom on an AF_PACKET socket: the frame length and its packet type (PACKET_HOST,
-    /// PACKET_OUTGOING, ...); nil when nothing is pending.
-    public static func receivePacket(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> (Int, UInt8)? {
-        var address = sockaddr_ll()
-        var length = socklen_t(MemoryLayout<sockaddr_ll>.size)
-        while true {
-            let result = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.recvfrom(fd, buffer.baseAddress, buffer.count, 0, $0, &length)
-                }
-            }
-            if result >= 0 { return (result, address.sll_pkttype) }
-            let error = Glibc.errno
-            if error == EINTR { continue }
-            if error == EAGAIN || error == EWOULDBLOCK { return nil }
-            throw SystemError("recvfrom(AF_PACKET)", errno: error)
-        }
-    }
-
-    public static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, flags: Int32 = 0) throws(SystemError) -> Int {
-        try retrying("send") { Glibc.send(fd, buffer.baseAddress, buffer.count, flags) }
-    }
-
-    public static func sendto(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) throws(SystemError) -> Int {
-        try retrying("sendto") { Glibc.sendto(fd, buffer.baseAddress, buffer.count, 0, address, length) }
-    }
-
-    /// recv that reports "would block" as nil instead of an error.
+    /// Bytes received (0 at end of stream), or nil when nothing is pending.
     public static func recv(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0) throws(SystemError) -> Int? {
-        while true {
-            let result = Glibc.recv(fd, buffer.baseAddress, buffer.count, flags)
-            if result >= 0 { return result }
-            let error = Glibc.errno
-            if error == EINTR { continue }
-            if error == EAGAIN || error == EWOULDBLOCK { return nil }
-            throw SystemError("recv", errno: error)
+        try retryingUnlessWouldBlock("recv") { Glibc.recv(fd, buffer.baseAddress, buffer.count, flags) }
+    }
+
+    /// Bytes read (0 at end of stream), or nil when nothing is there yet.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int? {
+        try retryingUnlessWouldBlock("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    /// `read` into the whole of `buffer`.
+    public static func read(_ fd: Int32, into buffer: inout [UInt8]) throws(SystemError) -> Int? {
+        try retryingUnlessWouldBlock("read") {
+            buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         }
     }
 
@@ -122,6 +110,15 @@ public enum Syscall {
         try retrying("sendmmsg") { Int(cmut_sendmmsg(fd, messages, UInt32(count), 0)) }
     }
 
+    /// recvmmsg: how many messages were received, or nil when none arrived (would block, or the
+    /// receive timeout ran out).
+    public static func recvmmsg(_ fd: Int32, _ messages: UnsafeMutablePointer<cmut_mmsghdr>, _ count: Int, flags: Int32 = 0,
+                                callName: String = "recvmmsg") throws(SystemError) -> Int? {
+        try retryingUnlessWouldBlock(callName) { Int(cmut_recvmmsg(fd, messages, UInt32(count), flags, nil)) }
+    }
+
+    /// How many entries are ready; EINTR counts as none ready (0), so that the caller goes round
+    /// its loop and re-checks its deadlines instead of waiting the whole timeout again.
     public static func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, timeoutMilliseconds: Int32) throws(SystemError) -> Int {
         let result = Glibc.poll(fds, nfds_t(count), timeoutMilliseconds)
         if result < 0 {
@@ -132,26 +129,13 @@ public enum Syscall {
         return Int(result)
     }
 
-    public static func interfaceIndex(_ name: String) throws(SystemError) -> Int32 {
-        let index = if_nametoindex(name)
-        if index == 0 { throw SystemError("if_nametoindex(\(name))", errno: Glibc.errno) }
-        return Int32(index)
-    }
-
-    public static func interfaceMAC(_ name: String, using fd: Int32) throws(SystemError) -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
-        var mac: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
-        let result = withUnsafeMutableBytes(of: &mac) { raw in
-            cmut_interface_hwaddr(fd, name, raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+    public static func poll(_ fds: inout [pollfd], timeoutMilliseconds: Int32) throws(SystemError) -> Int {
+        let count = fds.count
+        let result: Result<Int, SystemError> = fds.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return .success(0) }
+            return Result { () throws(SystemError) -> Int in try poll(base, count, timeoutMilliseconds: timeoutMilliseconds) }
         }
-        if result < 0 { throw SystemError("SIOCGIFHWADDR(\(name))", errno: Glibc.errno) }
-        return mac
-    }
-
-    /// The interface's IPv4 address (SIOCGIFADDR); nil when it has none.
-    public static func interfaceIPv4(_ name: String, using fd: Int32) -> IPv4Address? {
-        var address: UInt32 = 0
-        guard cmut_interface_ipv4(fd, name, &address) == 0 else { return nil }
-        return IPv4Address(UInt32(bigEndian: address))
+        return try result.get()
     }
 
     public static func signalFileDescriptor() throws(SystemError) -> Int32 {
@@ -185,65 +169,6 @@ public enum Syscall {
     /// Returns freed heap pages to the kernel (glibc malloc_trim).
     public static func releaseFreeMemory() {
         _ = malloc_trim(0)
-    }
-
-    /// Reads a small file whole (/proc, the state file); nil when it cannot be opened.
-    public static func readFile(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { Glibc.close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < limit {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && Glibc.errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return bytes
-    }
-
-    public static func readTextFile(_ path: String, limit: Int = 1 << 20) -> String? {
-        readFile(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    /// Replaces `path` with `text` so that a crash leaves either the old file or the new one:
-    /// write a temporary file beside it, fsync it, rename it over, fsync the directory.
-    public static func writeFileAtomically(_ path: String, _ text: String, mode: mode_t = 0o600) throws(SystemError) {
-        let temporary = path + ".tmp"
-        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        if fd < 0 { throw SystemError("open(\(temporary))", errno: Glibc.errno) }
-        var failure: SystemError?
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if Glibc.errno == EINTR { continue }
-                    failure = SystemError("write(\(temporary))", errno: Glibc.errno)
-                    return
-                }
-                offset += n
-            }
-        }
-        if failure == nil && Glibc.fsync(fd) < 0 { failure = SystemError("fsync(\(temporary))", errno: Glibc.errno) }
-        Glibc.close(fd)
-        if let failure {
-            Glibc.unlink(temporary)
-            throw failure
-        }
-        if Glibc.rename(temporary, path) < 0 {
-            let error = SystemError("rename(\(temporary), \(path))", errno: Glibc.errno)
-            Glibc.unlink(temporary)
-            throw error
-        }
-        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let directoryFD = Glibc.open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            _ = Glibc.fsync(directoryFD)
-            Glibc.close(directoryFD)
-        }
     }
 
     /// Seconds on CLOCK_MONOTONIC: the daemon's one clock, injected into the pure core as a number.

@@ -3,7 +3,7 @@ import Glibc
 import MUTCore
 import MUTLinux
 
-/// Exit statuses fixed by docs/contract.md.
+/// Exit statuses, documented in mutctl(8) (EXIT STATUS): scripts depend on them.
 enum MutctlExit {
     static let done: Int32 = 0
     static let refused: Int32 = 1

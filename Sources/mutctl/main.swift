@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
 
-// Our own entry point rather than ArgumentParser's, so that usage errors exit 2 (contract.md),
+// Our own entry point rather than ArgumentParser's, so that usage errors exit 2 (mutctl(8)),
 // not ArgumentParser's 64, and failures carry their own status.
 func writeStandardError(_ text: String) {
     var bytes = Array(text.utf8)

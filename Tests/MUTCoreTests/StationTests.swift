@@ -9,12 +9,7 @@ struct StationTests {
 
     /// nlmsghdr + genlmsghdr + attributes, little-endian as on x86.
     static func message(type: UInt16, command: UInt8, attributes: [(UInt16, [UInt8])]) -> [UInt8] {
-        let payload = GenericNetlink.request(command: command, attributes: attributes)
-        var bytes: [UInt8] = []
-        withUnsafeBytes(of: UInt32(16 + payload.count)) { bytes += $0 }
-        withUnsafeBytes(of: type) { bytes += $0 }
-        bytes += [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-        return bytes + payload
+        Netlink.request(type: type, flags: 0, sequence: 0, payload: GenericNetlink.request(command: command, attributes: attributes))
     }
 
     static func le32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value) { Array($0) } }

@@ -42,22 +42,22 @@ func removeTree(_ path: String) {
 
 /// A blocking client socket with a safety timeout, connected to `path`.
 func connectClient(_ path: String) throws -> Int32 {
-    let fd = try UnixSocket.streamSocket(nonBlocking: false)
-    try UnixSocket.setTimeouts(fd, seconds: 5)
-    try UnixSocket.connect(fd, path: path)
+    let fd = try Syscall.unixStreamSocket(nonBlocking: false)
+    try Syscall.setTimeouts(fd, seconds: 5)
+    try Syscall.connect(fd, path: path)
     return fd
 }
 
 func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
     var sent = 0
-    while sent < bytes.count { sent += try UnixSocket.send(fd, bytes, from: sent) ?? 0 }
+    while sent < bytes.count { sent += try Syscall.send(fd, bytes, from: sent) ?? 0 }
 }
 
 /// Everything until end of stream (or a reset after the response, see ControlClient).
 func readAll(_ fd: Int32) -> [UInt8] {
     var out: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
-    while let n = try? UnixSocket.read(fd, into: &buffer), n > 0 { out += buffer[0..<n] }
+    while let n = try? Syscall.read(fd, into: &buffer), n > 0 { out += buffer[0..<n] }
     return out
 }
 
@@ -72,9 +72,9 @@ func serve(_ server: ControlServer, _ handler: FakeHandler, minimumSteps: Int = 
 
 func exchange(_ server: ControlServer, _ handler: FakeHandler, _ bytes: [UInt8], closeWrite: Bool = false) throws -> ControlReply {
     let fd = try connectClient(server.configuration.path)
-    defer { UnixSocket.close(fd) }
+    defer { Syscall.close(fd) }
     try sendAll(fd, bytes)
-    if closeWrite { UnixSocket.shutdownWrite(fd) }
+    if closeWrite { Syscall.shutdownWrite(fd) }
     try serve(server, handler)
     let response = readAll(fd)
     #expect(response.last == UInt8(ascii: "\n"))
@@ -201,9 +201,9 @@ func exchange(_ server: ControlServer, _ handler: FakeHandler, _ bytes: [UInt8],
         defer { removeTree(dir) }
         let path = dir + "/mutd.sock"
         // A socket file nobody listens on, as a crashed daemon leaves it.
-        let stale = try UnixSocket.streamSocket(nonBlocking: false)
-        try UnixSocket.bind(stale, path: path)
-        UnixSocket.close(stale)
+        let stale = try Syscall.unixStreamSocket(nonBlocking: false)
+        try Syscall.bind(stale, path: path)
+        Syscall.close(stale)
         let server = try ControlServer(configuration: ControlServerConfiguration(path: path))
         let handler = FakeHandler()
         #expect(try exchange(server, handler, Array("enable\n".utf8)) == .ok(.object([("ok", .bool(true)), ("message", .string(""))])))
@@ -225,9 +225,9 @@ func exchange(_ server: ControlServer, _ handler: FakeHandler, _ bytes: [UInt8],
     }
 
     @Test func clientSaysWhyItCannotConnect() {
-        #expect(throws: ControlClientError.unreachable(UnixSocketError(call: "connect", errno: ENOENT))) {
+        #expect(throws: ControlClientError.unreachable(SystemError("connect", errno: ENOENT))) {
             try ControlClient.exchange(.status, socketPath: "/nonexistent/mutd.sock")
         }
-        #expect(ControlClientError.unreachable(UnixSocketError(call: "connect", errno: ENOENT)).description == "No such file or directory")
+        #expect(ControlClientError.unreachable(SystemError("connect", errno: ENOENT)).description == "No such file or directory")
     }
 }

@@ -47,11 +47,6 @@ int cmut_signalfd_for_daemon(void);
 // Names the calling thread (at most 15 bytes kept): shows in top -H and ps -L.
 int cmut_set_thread_name(const char *name);
 
-// Netlink message walking (the kernel macros are not importable into Swift).
-static inline int cmut_nlmsg_ok(const struct nlmsghdr *h, int len) { return NLMSG_OK(h, len); }
-static inline const struct nlmsghdr *cmut_nlmsg_next(const struct nlmsghdr *h, int *len) { return NLMSG_NEXT(h, *len); }
-static inline const void *cmut_nlmsg_data(const struct nlmsghdr *h) { return NLMSG_DATA(h); }
-
 // Privilege drop (see MUTLinux/Privileges.swift). Capability sets are bit masks of
 // CAP_* numbers (bit 12 = CAP_NET_ADMIN, bit 13 = CAP_NET_RAW). All return 0 or -1 with errno.
 int cmut_setresgid(gid_t gid);

@@ -153,23 +153,9 @@ public struct ControlRequestDecoder: Sendable {
         guard arguments.count == 2 || arguments.count == 3 else {
             return .failure(ControlRequestError("\(verb) expects GROUP CLIENT_IP [IFACE], got \(arguments.count) argument\(arguments.count == 1 ? "" : "s")"))
         }
-        guard let group = IPv4Address(arguments[0]), group.isMulticast else {
-            return .failure(ControlRequestError("\(verb): '\(clip(arguments[0]))' is not an IPv4 multicast group"))
-        }
-        guard !group.isLinkLocalMulticast else {
-            return .failure(ControlRequestError("\(verb): \(group) is link-local (224.0.0.0/24) and never translated"))
-        }
-        guard let client = IPv4Address(arguments[1]), !client.isMulticast, client.value != 0, client.value != .max else {
-            return .failure(ControlRequestError("\(verb): '\(clip(arguments[1]))' is not a unicast IPv4 address"))
-        }
-        var interface: String?
-        if arguments.count == 3 {
-            guard InterfaceName.isValid(arguments[2]) else {
-                return .failure(ControlRequestError("\(verb): '\(clip(arguments[2]))' is not a valid interface name"))
-            }
-            interface = arguments[2]
-        }
-        return .success(StaticSubscriber(group: group, client: client, interface: interface))
+        return StaticSubscriber.validated(group: arguments[0], client: arguments[1],
+                                          interface: arguments.count == 3 ? arguments[2] : nil, shown: clip)
+            .mapError { problem in ControlRequestError("\(verb): \(problem)") }
     }
 
     private static func clip(_ text: String) -> String {

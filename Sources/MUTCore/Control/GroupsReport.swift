@@ -76,19 +76,12 @@ public struct GroupsReport: Equatable, Sendable {
     /// and the control plane's memberships (how each member was learned, when it expires).
     /// `now` is on the same monotonic clock as `MembershipOrigin.igmp(expiresAt:)`.
     public init(table: ForwardingTable, memberships: [Membership], now: Double) {
-        struct HostKey: Hashable {
-            var interface: String
-            var group: IPv4Address
-            var host: IPv4Address
-        }
-        var origins: [HostKey: [Membership]] = [:]
-        for m in memberships {
-            origins[HostKey(interface: m.interface, group: m.group, host: m.host), default: []].append(m)
-        }
+        var origins: [MembershipKey: [Membership]] = [:]
+        for m in memberships { origins[m.key, default: []].append(m) }
         var reports: [GroupReport] = []
         for route in table.routes.values {
             let clients = route.members.map { member -> ClientReport in
-                let entries = origins[HostKey(interface: route.interface.name, group: route.group, host: member.host)] ?? []
+                let entries = origins[MembershipKey(interface: route.interface.name, group: route.group, host: member.host)] ?? []
                 let isStatic = entries.contains { $0.origin == .staticEntry }
                 var version: Int?
                 var expiresAt: Double?
@@ -166,7 +159,7 @@ public struct GroupsReport: Equatable, Sendable {
                 clientRows.append([
                     c.ip.description, c.mac?.description ?? "unknown", c.via,
                     c.igmpVersion.map { "v\($0)" } ?? "-", c.expiresInSeconds.map { "\($0)s" } ?? "-",
-                    String(c.copies), String(c.sendErrors), c.filter.map(Self.describe) ?? "any source",
+                    String(c.copies), String(c.sendErrors), c.filter?.description ?? "any source",
                 ])
             }
         }
@@ -183,13 +176,6 @@ public struct GroupsReport: Equatable, Sendable {
             }
         }
         return out
-    }
-
-    static func describe(_ filter: SourceFilter) -> String {
-        switch filter {
-        case .include(let sources): return "include " + (sources.isEmpty ? "none" : sources.map(\.description).joined(separator: ","))
-        case .exclude(let sources): return sources.isEmpty ? "any source" : "exclude " + sources.map(\.description).joined(separator: ",")
-        }
     }
 }
 
@@ -253,16 +239,7 @@ extension ClientReport {
         ]
         if let igmpVersion { members.append(("igmp_version", .int(Int64(igmpVersion)))) }
         if let expiresInSeconds { members.append(("expires_in_s", .int(Int64(expiresInSeconds)))) }
-        if let filter {
-            let (mode, sources): (String, [IPv4Address])
-            switch filter {
-            case .include(let s): (mode, sources) = ("include", s)
-            case .exclude(let s): (mode, sources) = ("exclude", s)
-            }
-            members.append(("filter", .object([
-                ("mode", .string(mode)), ("sources", .array(sources.map { .string($0.description) })),
-            ])))
-        }
+        if let filter { members.append(("filter", .object(filter.jsonMembers))) }
         members.append(("copies", .uint(copies)))
         members.append(("send_errors", .uint(sendErrors)))
         return .object(members)
@@ -281,17 +258,7 @@ extension ClientReport {
         igmpVersion = try r.optionalInt("igmp_version")
         expiresInSeconds = try r.optionalInt("expires_in_s")
         if r.has("filter"), let f = json["filter"] {
-            let fr = ReportReader(f, context: "\(context).filter")
-            var sources: [IPv4Address] = []
-            for text in try fr.strings("sources") {
-                guard let a = IPv4Address(text) else { throw ReportDecodingError("\(context).filter: '\(text)' is not an IPv4 address") }
-                sources.append(a)
-            }
-            switch try fr.string("mode") {
-            case "include": filter = .include(sources)
-            case "exclude": filter = .exclude(sources)
-            case let other: throw ReportDecodingError("\(context).filter: mode '\(other)' is neither include nor exclude")
-            }
+            do { filter = try SourceFilter(jsonMembersOf: f) } catch { throw ReportDecodingError("\(context).filter: \(error)") }
         } else {
             filter = nil
         }

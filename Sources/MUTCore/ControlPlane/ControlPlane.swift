@@ -280,7 +280,7 @@ public struct ControlPlane {
             switch action {
             case .joined(let key, let mac, let filter, let version):
                 neighbours.hostSpoke(NeighbourKey(interface: key.interface, address: key.host), mac: mac)
-                if !quiet { effects.append(.log(.info, "IGMP: \(key.host) (\(mac)) joined \(key.group) on \(key.interface), IGMPv\(version), \(filter.summary)")) }
+                if !quiet { effects.append(.log(.info, "IGMP: \(key.host) (\(mac)) joined \(key.group) on \(key.interface), IGMPv\(version), \(filter)")) }
             case .macChanged(let key, let mac):
                 neighbours.hostSpoke(NeighbourKey(interface: key.interface, address: key.host), mac: mac)
                 effects.append(.log(.info, "IGMP: \(key.host) in \(key.group) on \(key.interface) moved to MAC \(mac)"))
@@ -295,7 +295,7 @@ public struct ControlPlane {
             case .departed(let key):
                 effects.append(.log(.info, "IGMP: \(key.host) left \(key.group) on \(key.interface) with its Wi-Fi station (disassociated)"))
             case .filterChanged(let key, let filter):
-                effects.append(.log(.info, "IGMP: \(key.host) now wants \(filter.summary) of \(key.group) on \(key.interface)"))
+                effects.append(.log(.info, "IGMP: \(key.host) now wants \(filter) of \(key.group) on \(key.interface)"))
             case .refused:
                 refusedSinceLog &+= 1
             case .querierHeard(let interface, let address, let version, let timers):

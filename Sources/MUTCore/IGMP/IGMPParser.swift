@@ -27,14 +27,9 @@ public struct IGMPPacket: Equatable, Sendable {
     }
 
     /// Parses one IGMP message (the IP payload, exactly: its length is the IP payload length).
-    /// `verifyChecksum: false` is for the fuzzer only, so that it reaches past the checksum.
     public static func parseIGMP(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> IGMPMessage {
-        try parseIGMP(bytes, verifyChecksum: true)
-    }
-
-    static func parseIGMP(_ bytes: UnsafeRawBufferPointer, verifyChecksum: Bool) throws(ParseError) -> IGMPMessage {
         guard bytes.count >= 8 else { throw .truncated }
-        guard !verifyChecksum || internetChecksum(bytes) == 0 else { throw .badChecksum }
+        guard internetChecksum(bytes) == 0 else { throw .badChecksum }
         var reader = ByteReader(bytes)
         let type = try reader.readUInt8()
         let code = try reader.readUInt8()

@@ -105,23 +105,22 @@ public enum DiscardReason: Equatable, Sendable {
     case unparsable(ParseError)
 }
 
-/// IGMP traffic seen by the table since start. Field names match the control protocol's
-/// `IGMPMessageCounts` (query, v1_report, v2_report, v3_report, leave, invalid).
+/// IGMP traffic seen by the table since start: the messages by type (`stats.query` reads
+/// `stats.messages.query`), and what the table ignored or refused.
+@dynamicMemberLookup
 public struct IGMPSnoopingStats: Equatable, Sendable {
-    public var query: UInt64 = 0
-    public var v1Report: UInt64 = 0
-    public var v2Report: UInt64 = 0
-    public var v3Report: UInt64 = 0
-    public var leave: UInt64 = 0
-    /// Frames that did not parse, and reports or leaves naming a non-multicast group (or from a
-    /// multicast/broadcast sender).
-    public var invalid: UInt64 = 0
+    public var messages = IGMPMessageCounts()
     /// Reports or records for 224.0.0.0/24, or from 0.0.0.0: well-formed but not tracked.
     public var ignored: UInt64 = 0
     /// Refused new entries, indexed by `RefusalReason.rawValue`.
     public var refusedByReason: [UInt64] = Array(repeating: 0, count: RefusalReason.allCases.count)
 
     public init() {}
+
+    public subscript(dynamicMember count: WritableKeyPath<IGMPMessageCounts, UInt64>) -> UInt64 {
+        get { messages[keyPath: count] }
+        set { messages[keyPath: count] = newValue }
+    }
 
     public func refused(_ reason: RefusalReason) -> UInt64 { refusedByReason[reason.rawValue] }
     public var refusedTotal: UInt64 { refusedByReason.reduce(0, &+) }

@@ -1,22 +1,3 @@
-/// Identifies one host's membership of one group on one interface.
-public struct MembershipKey: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var interface: String
-    public var group: IPv4Address
-    public var host: IPv4Address
-
-    public init(interface: String, group: IPv4Address, host: IPv4Address) {
-        self.interface = interface
-        self.group = group
-        self.host = host
-    }
-
-    public static func < (lhs: MembershipKey, rhs: MembershipKey) -> Bool {
-        (lhs.interface, lhs.group, lhs.host) < (rhs.interface, rhs.group, rhs.host)
-    }
-
-    public var description: String { "\(group) \(host) on \(interface)" }
-}
-
 /// What the last event changed, for the daemon to log and to decide whether to rebuild its
 /// forwarding snapshot (`changesForwarding`).
 public enum MembershipAction: Equatable, Sendable {

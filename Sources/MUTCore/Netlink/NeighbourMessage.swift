@@ -10,6 +10,19 @@ public enum Netlink {
 
     @inline(__always) static func align(_ n: Int) -> Int { (n + 3) & ~3 }
 
+    /// One request as the kernel reads it: the 16-byte header (length, type, flags, sequence,
+    /// port 0), then `payload`.
+    public static func request(type: UInt16, flags: UInt16, sequence: UInt32, payload: [UInt8]) -> [UInt8] {
+        var message: [UInt8] = []
+        message.reserveCapacity(headerLength + payload.count)
+        withUnsafeBytes(of: UInt32(headerLength + payload.count)) { message.append(contentsOf: $0) }
+        withUnsafeBytes(of: type) { message.append(contentsOf: $0) }
+        withUnsafeBytes(of: flags) { message.append(contentsOf: $0) }
+        withUnsafeBytes(of: sequence) { message.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(0)) { message.append(contentsOf: $0) }
+        return message + payload
+    }
+
     /// One message of a datagram: its type and its payload bytes.
     public struct Message {
         public var type: UInt16

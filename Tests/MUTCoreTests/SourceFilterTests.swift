@@ -1,0 +1,52 @@
+import Testing
+@testable import MUTCore
+
+/// The one text form and the one JSON form of a source filter (state file, `groups --json`,
+/// `mutctl groups`, mutd's log).
+@Suite struct SourceFilterTests {
+    let a = IPv4Address(10, 0, 0, 1)
+    let b = IPv4Address(10, 0, 0, 2)
+
+    @Test func text() {
+        #expect(SourceFilter.anySource.description == "any source")
+        #expect(SourceFilter.include([]).description == "include none")
+        #expect(SourceFilter.include([a, b]).description == "include 10.0.0.1,10.0.0.2")
+        #expect(SourceFilter.exclude([b]).description == "exclude 10.0.0.2")
+    }
+
+    @Test func jsonRoundTripsInsideAnyObject() throws {
+        for filter in [SourceFilter.anySource, .include([a]), .include([]), .exclude([a, b])] {
+            let object = JSONValue.object([("host", .string("10.0.0.9"))] + filter.jsonMembers)
+            let text = object.serialized
+            #expect(try SourceFilter(jsonMembersOf: JSONParser.parse(text)) == filter)
+        }
+    }
+
+    @Test func jsonErrorsSayWhatIsWrong() {
+        func problem(_ text: String) -> String? {
+            do { _ = try SourceFilter(jsonMembersOf: JSONParser.parse(text)); return nil } catch { return "\(error)" }
+        }
+        #expect(problem(#"{"sources":[]}"#) == "no mode")
+        #expect(problem(#"{"mode":"block","sources":[]}"#) == "mode 'block' is neither include nor exclude")
+        #expect(problem(#"{"mode":"include","sources":["10.0.0.300"]}"#) == "source '10.0.0.300' is not an IPv4 address")
+        #expect(problem(#"{"mode":"include","sources":[7]}"#) == "source '(not a string)' is not an IPv4 address")
+        #expect(problem(#"{"mode":"exclude"}"#) == nil)
+    }
+
+    @Test func oneValidatorForStaticAndControlSubscribers() {
+        // The same input is refused for the same reason by --static and by `mutctl add`.
+        let bad = [("239.1.1.1", "239.0.0.5", nil), ("224.0.0.22", "10.0.0.1", nil), ("10.0.0.1", "10.0.0.2", nil),
+                   ("239.1.1.1", "10.0.0.2", "bad/name")]
+        for (group, client, interface) in bad {
+            guard case .failure(let problem) = StaticSubscriber.validated(group: group, client: client, interface: interface)
+            else { Issue.record("accepted \(group) \(client)"); continue }
+            let line = [group, client, interface].compactMap { $0 }
+            #expect(throws: ConfigError.invalid("static subscriber '\(line.joined(separator: ","))': \(problem)")) {
+                try StaticSubscriber(parsing: line.joined(separator: ","))
+            }
+            guard case .error(let error) = ControlRequestDecoder.parse(line: Array(("add " + line.joined(separator: " ")).utf8))
+            else { Issue.record("control accepted \(line)"); continue }
+            #expect(error.message == "add: \(problem)")
+        }
+    }
+}
