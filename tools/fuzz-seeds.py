@@ -27,6 +27,11 @@ for seq in (["v3ToExclude", "v3Query", "v3CurrentState", "v3ToIncludeEmpty"],
             ["v3AllowNew", "v3BlockOldInclude", "v3AllowAndToExclude", "v3SocketClosed"]):
     write("IGMP", b"".join(chunk(frames[n]) for n in seq))
 
+# MLD: the captured MLDv2 reports of Tests/MUTCoreTests/MLDParserTests.swift.
+mld = open(os.path.join(root, "Tests/MUTCoreTests/MLDParserTests.swift")).read()
+for h in re.findall(r'static let captured\w+ = "([0-9a-f]+)"', mld):
+    write("MLD", bytes.fromhex(h))
+
 # Control: requests as mutctl sends them, and JSON shaped like mutd's answers.
 for line in ["status", "groups", "metrics", "enable", "disable", "add 239.1.2.3 10.0.0.7",
              "del 239.1.2.3 10.0.0.7 eth0", "add 232.1.1.1 192.168.1.20 wlan0", "status --json"]:

@@ -62,6 +62,9 @@ public enum ParseError: Error, Equatable, Sendable {
     case badChecksum
     case notIPv4(etherType: UInt16)
     case notIGMP(protocol: UInt8)
+    case notIPv6(etherType: UInt16)
+    /// An IPv6 packet whose headers lead to something other than ICMPv6 (58).
+    case notMLD(nextHeader: UInt8)
     case fragment
     case unknownType(UInt8)
     case badRecordCount
