@@ -24,7 +24,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TOOLS="$ROOT/tools"
 MUT_BIN_DIR=${MUT_BIN_DIR:-$ROOT/.build/debug}
-REFMUT_SOURCE=${REFMUT_SOURCE:-/work/shared/bench/refmut.c}
+REFMUT_SOURCE=${REFMUT_SOURCE:-$TOOLS/bench/refmut.c}
 # The interpreter itself, not a wrapper script (pyenv shims fork): the PID we
 # record must be the process that gets our signals.
 PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)

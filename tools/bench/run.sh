@@ -8,8 +8,8 @@
 # Each fixed scenario runs N times (default 5), the translators taking turns each time;
 # the report pools the repetitions (one 5-s p99 on a 2-core machine is mostly noise).
 #
-# Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (default
-# ../shared/bench/refmut.c beside the repository, then /work/shared/bench/refmut.c),
+# Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (the C baseline,
+# default tools/bench/refmut.c),
 # BENCH_TRANSLATORS / BENCH_SCENARIOS to run a subset (e.g. "mutd", "8x4x3000"),
 # SAT_RATES (packets/s per stream tried by the saturation search), SAT_REFINE (halvings
 # of the interval where each translator started to lose, default 2).
@@ -39,12 +39,7 @@ case "$REPEAT" in
 ''|*[!0-9]*|0) echo "run.sh: --repeat wants a count of 1 or more, not '$REPEAT'" >&2; exit 2 ;;
 esac
 
-if [ -z "${REFMUT_SOURCE:-}" ]; then
-	for candidate in "$REPO/../shared/bench/refmut.c" /work/shared/bench/refmut.c; do
-		[ -f "$candidate" ] && { REFMUT_SOURCE=$candidate; break; }
-	done
-fi
-export REFMUT_SOURCE=${REFMUT_SOURCE:-}
+export REFMUT_SOURCE=${REFMUT_SOURCE:-$BENCH_DIR/refmut.c}
 export MUT_BIN_DIR=${MUT_BIN_DIR:-$REPO/.build/release}
 
 # shellcheck source=Tests/netns/lib.sh
@@ -69,18 +64,12 @@ BIN=$OUT/bin
 for tool in mutcast-send mutcast-sink; do
 	gcc -O2 -Wall -o "$BIN/$tool" "$BENCH_DIR/$tool.c" || fail "cannot compile $tool"
 done
-TRANSLATORS="plain mutd"
+# The C baseline is part of the repository: not compiling is a failure, not a skip.
+[ -f "$REFMUT_SOURCE" ] || fail "$REFMUT_SOURCE not found"
+gcc -O2 -Wall -o "$BIN/refmut" "$REFMUT_SOURCE" -lnetfilter_queue -lmnl 2>"$WORKDIR/refmut-build.log" \
+	|| fail "refmut did not compile: $(head -n 3 "$WORKDIR/refmut-build.log")"
+TRANSLATORS="plain mutd refmut"
 REFMUT_NOTE=""
-if [ -n "$REFMUT_SOURCE" ] && [ -f "$REFMUT_SOURCE" ]; then
-	if gcc -O2 -o "$BIN/refmut" "$REFMUT_SOURCE" -lnetfilter_queue -lmnl 2>"$WORKDIR/refmut-build.log"; then
-		TRANSLATORS="plain mutd refmut"
-	else
-		REFMUT_NOTE="refmut did not compile: $(head -n 1 "$WORKDIR/refmut-build.log")"
-	fi
-else
-	REFMUT_NOTE="refmut.c not found (../shared/bench/refmut.c, /work/shared/bench/refmut.c): baseline skipped"
-fi
-[ -n "$REFMUT_NOTE" ] && say "NOTE: $REFMUT_NOTE"
 TRANSLATORS=${BENCH_TRANSLATORS:-$TRANSLATORS}
 
 # ---------------------------------------------------------------- topology
