@@ -1,7 +1,7 @@
 #!/bin/bash
-# MUT benchmark: plain multicast routing, mutd and the C baseline refmut on one
-# network-namespace topology (source -> router with smcrouted -> flooding AP
-# bridge -> up to 32 clients), in one invocation.  See docs/performance.md.
+# MUT benchmark: plain multicast routing, mutd, the C baseline refmut and the Linux
+# bridge's own mcast_to_unicast on one network-namespace topology (source -> router with
+# smcrouted -> AP bridge -> up to 32 clients), in one invocation.  See docs/performance.md.
 #
 #   tools/bench/run.sh [--out DIR] [--duration S] [--repeat N] [--smoke] [--no-saturation]
 #
@@ -68,7 +68,7 @@ done
 [ -f "$REFMUT_SOURCE" ] || fail "$REFMUT_SOURCE not found"
 gcc -O2 -Wall -o "$BIN/refmut" "$REFMUT_SOURCE" -lnetfilter_queue -lmnl 2>"$WORKDIR/refmut-build.log" \
 	|| fail "refmut did not compile: $(head -n 3 "$WORKDIR/refmut-build.log")"
-TRANSLATORS="plain mutd refmut"
+TRANSLATORS="plain mutd refmut bridge"
 REFMUT_NOTE=""
 TRANSLATORS=${BENCH_TRANSLATORS:-$TRANSLATORS}
 
@@ -125,13 +125,42 @@ rule() {
 		|| fail "nft-rules/load --queue $1: $(tail -n 2 "$WORKDIR/rules.log")"
 }
 
-# bench_start KIND CLIENTS STREAMS QUEUES: the translator (none for plain).
+# The kernel's alternative: the AP bridge snoops, is the IGMPv3 querier and sends each viewer
+# on a port its own unicast copy (mcast_to_unicast). Kernel defaults but for the query response
+# interval (1 s instead of 10: the startup query's answers are in before the viewers join).
+BRIDGE_RESPONSE_CS=100
+# Path CPU: besides the sender and the translator, the softirq threads (softirq work run in a
+# task's context is in that task's CPU time; on a kernel with IRQ_TIME_ACCOUNTING it is not,
+# and /proc/stat's softirq column is added instead).
+KSOFTIRQD_PIDS=$(for d in /proc/[0-9]*; do
+	case "$(cat "$d/comm" 2>/dev/null)" in ksoftirqd/*) echo "${d#/proc/}" ;; esac
+done)
+IRQ_TIME_ACCOUNTING=0
+{ zcat /proc/config.gz 2>/dev/null || cat "/boot/config-$(uname -r)" 2>/dev/null; } \
+	| grep -q '^CONFIG_IRQ_TIME_ACCOUNTING=y' && IRQ_TIME_ACCOUNTING=1
+ksoftirqd_ns() {
+	local p
+	# shellcheck disable=SC2086  # one PID per word
+	for p in $KSOFTIRQD_PIDS; do cat "/proc/$p/schedstat" 2>/dev/null; done | awk '{ sum += $1 } END { printf "%.0f\n", sum }'
+}
+softirq_stat_ns() {  # /proc/stat's softirq column (USER_HZ ticks) in ns, all CPUs
+	awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%.0f\n", $8 * 1e9 / hz }' /proc/stat
+}
+
+# bench_start KIND CLIENTS STREAMS QUEUES: the translator (none for plain and bridge).
 bench_start() {
 	local kind=$1 clients=$2 streams=$3 queues=$4 i s args=()
 	TRANSLATOR_PID=""
 	TRANSLATOR_LOG="$WORKDIR/translator.log"
 	case "$kind" in
 	plain) rule ""; return 0 ;;
+	bridge)
+		rule ""
+		kernel_bridge_m2u 3 mcast_query_response_interval "$BRIDGE_RESPONSE_CS"
+		# The querier's delay: its startup query and the answers, before any viewer joins.
+		sleep "$((BRIDGE_RESPONSE_CS / 100)).2"
+		return 0
+		;;
 	mutd)
 		rule "$queues"
 		for i in $(seq 1 "$clients"); do
@@ -203,7 +232,12 @@ point() {
 		wait_until 10 test -e "$WORKDIR/sink-$i.ready" || fail "sink $i did not start"
 	done
 	sleep 0.3  # joins go out before traffic
-	local ticks0=0 ticks1=0 ns0=0 ns1=0 user0=0 user1=0 rss=0
+	if [ "$kind" = bridge ]; then
+		VIEWERS_WANTED=$((clients * streams))
+		wait_until 10 bridge_learned || fail "the AP bridge learned $(bridge_viewers "${GROUP%.*}.") of $VIEWERS_WANTED (group, port) viewers"
+	fi
+	local ticks0=0 ticks1=0 ns0=0 ns1=0 user0=0 user1=0 rss=0 soft0 soft1 stat0 stat1
+	soft0=$(ksoftirqd_ns); stat0=$(softirq_stat_ns)
 	if [ -n "$TRANSLATOR_PID" ]; then
 		ticks0=$(cpu_ticks "$TRANSLATOR_PID"); ns0=$(cpu_ns "$TRANSLATOR_PID"); user0=$(user_ticks "$TRANSLATOR_PID")
 	fi
@@ -211,6 +245,7 @@ point() {
 		--rate "$rate" --duration "$duration" --ttl "$SENDER_TTL" >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" \
 		|| fail "mutcast-send: $(cat "$WORKDIR/send.log")"
 	sleep 0.3  # the last copies reach the sinks
+	soft1=$(ksoftirqd_ns); stat1=$(softirq_stat_ns)
 	if [ -n "$TRANSLATOR_PID" ]; then
 		ticks1=$(cpu_ticks "$TRANSLATOR_PID"); ns1=$(cpu_ns "$TRANSLATOR_PID"); user1=$(user_ticks "$TRANSLATOR_PID")
 		rss=$(rss_kib "$TRANSLATOR_PID")
@@ -219,11 +254,14 @@ point() {
 	for i in "${pids[@]}"; do stop_pid "$i" TERM; done
 	[ -n "$TRANSLATOR_PID" ] && stop_pid "$TRANSLATOR_PID" TERM
 	TRANSLATOR_PID=""
+	[ "$kind" = bridge ] && kernel_bridge_flood
 	{
 		printf '{"name":"%s","translator":"%s","clients":%d,"streams":%d,"rate":%s,"queues":"%s",' \
 			"$name" "$kind" "$clients" "$streams" "$rate" "$queues"
-		printf '"cpu_ticks":%d,"cpu_user_ticks":%d,"clock_ticks_per_second":%d,"cpu_ns":%d,"rss_kib":%d,"sender":' \
+		printf '"cpu_ticks":%d,"cpu_user_ticks":%d,"clock_ticks_per_second":%d,"cpu_ns":%d,"rss_kib":%d,' \
 			$((ticks1 - ticks0)) $((user1 - user0)) "$(getconf CLK_TCK)" $((ns1 - ns0)) "${rss:-0}"
+		printf '"ksoftirqd_ns":%d,"softirq_stat_ns":%d,"irq_time_accounting":%d,"duration":%s,"sender":' \
+			$((soft1 - soft0)) $((stat1 - stat0)) "$IRQ_TIME_ACCOUNTING" "$duration"
 		cat "$WORKDIR/send.json"
 		printf ',"sinks":['
 		for i in $(seq 1 "$clients"); do
@@ -236,24 +274,32 @@ point() {
 }
 
 # saturation "KIND:QUEUES ...": 8 clients x 4 streams, rate per stream raised through
-# SAT_RATES until loss + fail-open > 0.1 %; then SAT_REFINE halvings of the interval between
-# each candidate's last good and first bad rate (the list's steps are 32,000 copies/s wide).
+# SAT_RATES until loss + fail-open > 0.1 % (the translator's limit) or until the sender cannot
+# keep the pace (sender-bound: the kernel bridge makes its copies in the sender's own sendto,
+# so its limit is the sender's); then SAT_REFINE halvings of the interval between each
+# candidate's last good and first bad rate (the list's steps are 32,000 copies/s wide).
 # The candidates take turns at each step, so that a change in the machine's background
 # load hits them alike; one that fails drops out of the rising search.
 SAT_RATES=${SAT_RATES:-1000 2000 3000 4000 5000 6000 8000 12000 16000}
 SAT_REFINE=${SAT_REFINE:-2}
 declare -A SAT_GOOD SAT_BAD
+# shellcheck disable=SC2317  # called through wait_until
+bridge_learned() { [ "$(bridge_viewers "${GROUP%.*}.")" -ge "$VIEWERS_WANTED" ]; }
 # sat_point KIND:QUEUES RATE: measures one step; records it as the candidate's good or bad rate.
 sat_point() {
 	local candidate=$1 rate=$2 kind=${1%%:*} queues=${1#*:} name shortfall
 	name="sat-$kind-q$queues-$rate"
 	point "$name" "$kind" 8 4 "$rate" "$SAT_DURATION" "$queues"
-	shortfall=$("$PYTHON" "$BENCH_DIR/report.py" --loss "$OUT/raw/$name.json")
+	read -r shortfall sender_bound < <("$PYTHON" "$BENCH_DIR/report.py" --verdict "$OUT/raw/$name.json")
 	if "$PYTHON" -c "import sys; sys.exit(0 if float('$shortfall') > 0.001 else 1)"; then
 		SAT_BAD[$candidate]=$rate
 		return 1
 	fi
 	SAT_GOOD[$candidate]=$rate
+	if [ "$sender_bound" = 1 ]; then
+		say "  $candidate at $rate pps/stream: sender-bound (no loss; the sender fell behind its pace)"
+		return 1
+	fi
 }
 saturation() {
 	local all=$1 active=$1 rate candidate still good bad middle
