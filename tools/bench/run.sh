@@ -12,7 +12,9 @@
 # default tools/bench/refmut.c),
 # BENCH_TRANSLATORS / BENCH_SCENARIOS to run a subset (e.g. "mutd", "8x4x3000"),
 # SAT_RATES (packets/s per stream tried by the saturation search), SAT_REFINE (halvings
-# of the interval where each translator started to lose, default 2).
+# of the interval where each translator started to lose, default 2), BENCH_MUTD_CPU (a CPU
+# list: mutd runs under `taskset -c`, to measure thread placement), BENCH_MUTD_NICE (mutd
+# runs under `nice -n`, to measure its scheduling priority against the machine's other work).
 # Writes DIR/results.txt, DIR/results.json, DIR/bench.png (when matplotlib is
 # installed) and DIR/raw/*.json (one per measured point).
 # Exit: 0 done, 1 failure, 77 skipped (not root, tools missing).
@@ -169,7 +171,7 @@ bench_start() {
 		# A previous run's log must not answer the readiness check (the child truncates it
 		# only once it runs).
 		rm -f "$TRANSLATOR_LOG"
-		ip netns exec "$NS_RTR" "$MUT_BIN_DIR/mutd" --interface lan0 --queue "$queues" "${args[@]}" \
+		ip netns exec "$NS_RTR" ${BENCH_MUTD_NICE:+nice -n "$BENCH_MUTD_NICE"} ${BENCH_MUTD_CPU:+taskset -c "$BENCH_MUTD_CPU"} "$MUT_BIN_DIR/mutd" --interface lan0 --queue "$queues" "${args[@]}" \
 			--log-level info --socket "$WORKDIR/mutd.sock" >"$TRANSLATOR_LOG" 2>&1 &
 		TRANSLATOR_PID=$!
 		remember "$TRANSLATOR_PID"
