@@ -14,7 +14,8 @@
 # SAT_RATES (packets/s per stream tried by the saturation search), SAT_REFINE (halvings
 # of the interval where each translator started to lose, default 2), BENCH_MUTD_CPU (a CPU
 # list: mutd runs under `taskset -c`, to measure thread placement), BENCH_MUTD_NICE (mutd
-# runs under `nice -n`, to measure its scheduling priority against the machine's other work).
+# runs under `nice -n`, to measure its scheduling priority against the machine's other work),
+# BENCH_AP_BRIDGE_NF (0: the AP bridge's frames skip br_netfilter, to measure that pass).
 # Writes DIR/results.txt, DIR/results.json, DIR/bench.png (when matplotlib is
 # installed) and DIR/raw/*.json (one per measured point).
 # Exit: 0 done, 1 failure, 77 skipped (not root, tools missing).
@@ -109,6 +110,11 @@ else
 	TOTAL_CLIENTS=32
 fi
 topology "$TOTAL_CLIENTS"
+# BENCH_AP_BRIDGE_NF=0: the AP bridge without br_netfilter's hooks (bridged IPv4 frames then skip
+# iptables), to measure what that pass costs each copy; unset: the namespace's default.
+if [ -n "${BENCH_AP_BRIDGE_NF:-}" ]; then
+	sysctl_in "$NS_AP" "net.bridge.bridge-nf-call-iptables=$BENCH_AP_BRIDGE_NF"
+fi
 # Each client's interface reaches the router's neighbour table once.
 learn_neighbours
 
