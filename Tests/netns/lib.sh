@@ -339,10 +339,14 @@ bridge_client_ports() {
 	ip -n "$NS_AP" -o link show master br0 | awk -F': ' '{ sub(/@.*/, "", $2); if ($2 != "rtr0") print $2 }'
 }
 
-# bridge_viewers GROUP_PREFIX: how many (group, port) entries the AP bridge's MDB holds for
-# groups starting with GROUP_PREFIX (e.g. "239.1.1.").
+# bridge_viewers GROUP_PREFIX: how many (group, client port) entries the AP bridge's MDB holds
+# for groups starting with GROUP_PREFIX (e.g. "239.1.1."); the bridge itself and rtr0 not counted.
 bridge_viewers() {
-	bridge -n "$NS_AP" mdb show 2>/dev/null | awk -v g="$1" '{ for (i = 1; i < NF; i++) if ($i == "grp" && index($(i + 1), g) == 1 && $0 !~ / port br0 /) n++ } END { print n + 0 }'
+	bridge -n "$NS_AP" mdb show 2>/dev/null | awk -v g="$1" '{
+		port = ""; group = ""
+		for (i = 1; i < NF; i++) { if ($i == "port") port = $(i + 1); if ($i == "grp") group = $(i + 1) }
+		if (index(group, g) == 1 && port != "br0" && port != "rtr0") n++
+	} END { print n + 0 }'
 }
 
 # ---------------------------------------------------------------- queue rule
