@@ -121,17 +121,9 @@ topology_shared() {
 # kernel_bridge_querier: the AP bridge snoops and queries with the scenario's timers (in
 # centiseconds) and sends unicast copies out of the client-facing port(s).
 kernel_bridge_querier() {
-	ip -n "$NS_AP" addr add 10.10.2.2/24 dev br0   # a source address for its queries
-	ip -n "$NS_AP" link set br0 type bridge mcast_snooping 1 mcast_querier 1 mcast_igmp_version 2 \
-		mcast_query_use_ifaddr 1 mcast_query_interval 500 mcast_query_response_interval 100 \
+	kernel_bridge_m2u 2 mcast_query_interval 500 mcast_query_response_interval 100 \
 		mcast_membership_interval 1100 mcast_querier_interval 1050 mcast_last_member_interval 100 \
-		mcast_last_member_count 2 mcast_startup_query_interval 125 mcast_startup_query_count 2 \
-		|| fail "cannot configure the AP bridge's snooping/querier"
-	local port
-	for port in $(ip -n "$NS_AP" -o link show master br0 | awk -F': ' '{print $2}' | cut -d@ -f1); do
-		[ "$port" = rtr0 ] && continue
-		bridge -n "$NS_AP" link set dev "$port" mcast_to_unicast on || fail "mcast_to_unicast on $port"
-	done
+		mcast_last_member_count 2 mcast_startup_query_interval 125 mcast_startup_query_count 2
 	ip -n "$NS_AP" -d link show br0 | grep -o 'mcast_[a-z_]* [0-9]*' | tr '\n' ' ' >"$WORKDIR/bridge-settings.txt"
 	bridge -n "$NS_AP" -d link show | grep -o '^[0-9]*: [a-z0-9]*\|mcast_to_unicast [a-z]*' | tr '\n' ' ' \
 		>>"$WORKDIR/bridge-settings.txt"

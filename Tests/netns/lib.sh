@@ -24,7 +24,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TOOLS="$ROOT/tools"
 MUT_BIN_DIR=${MUT_BIN_DIR:-$ROOT/.build/debug}
-REFMUT_SOURCE=${REFMUT_SOURCE:-/work/shared/bench/refmut.c}
+REFMUT_SOURCE=${REFMUT_SOURCE:-$TOOLS/bench/refmut.c}
 # The interpreter itself, not a wrapper script (pyenv shims fork): the PID we
 # record must be the process that gets our signals.
 PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
@@ -302,6 +302,51 @@ neighbour_known() {
 block_igmp() {
 	in_ns "$(client_ns "$1")" iptables-nft -A OUTPUT -p igmp -j DROP \
 		|| fail "cannot block IGMP on client $1"
+}
+
+# ---------------------------------------------------------------- the kernel's alternative
+
+# kernel_bridge_m2u VERSION [BRIDGE OPTION VALUE...]: the AP bridge set up as a careful operator
+# would for the Linux bridge's own multicast-to-unicast: snooping on, the bridge itself the
+# IGMPv(VERSION) querier (its queries from 10.10.2.2 on br0), mcast_to_unicast on every client
+# port (every port but rtr0). More options (timers in centiseconds) go to `ip link set br0 type
+# bridge`. The bridge learns viewers only from reports it hears from now on, and forwards by
+# what it learned only after its querier delay (one query response interval): join after it.
+kernel_bridge_m2u() {
+	local version=$1 port; shift
+	ip -n "$NS_AP" addr replace 10.10.2.2/24 dev br0 || fail "address on br0"
+	# Timers first: turning the querier on starts its delay (no forwarding by the MDB for one
+	# query response interval), taken from the setting in force at that moment.
+	ip -n "$NS_AP" link set br0 type bridge mcast_igmp_version "$version" mcast_query_use_ifaddr 1 "$@" \
+		|| fail "cannot set the AP bridge's multicast timers"
+	ip -n "$NS_AP" link set br0 type bridge mcast_snooping 1 mcast_querier 1 \
+		|| fail "cannot turn on the AP bridge's snooping and querier"
+	for port in $(bridge_client_ports); do
+		bridge -n "$NS_AP" link set dev "$port" mcast_to_unicast on || fail "mcast_to_unicast on $port"
+	done
+}
+
+# kernel_bridge_flood: the AP bridge back to flooding (snooping off: forgets its groups).
+kernel_bridge_flood() {
+	local port
+	for port in $(bridge_client_ports); do
+		bridge -n "$NS_AP" link set dev "$port" mcast_to_unicast off
+	done
+	ip -n "$NS_AP" link set br0 type bridge mcast_querier 0 mcast_snooping 0 || fail "cannot turn snooping off"
+}
+
+bridge_client_ports() {
+	ip -n "$NS_AP" -o link show master br0 | awk -F': ' '{ sub(/@.*/, "", $2); if ($2 != "rtr0") print $2 }'
+}
+
+# bridge_viewers GROUP_PREFIX: how many (group, client port) entries the AP bridge's MDB holds
+# for groups starting with GROUP_PREFIX (e.g. "239.1.1."); the bridge itself and rtr0 not counted.
+bridge_viewers() {
+	bridge -n "$NS_AP" mdb show 2>/dev/null | awk -v g="$1" '{
+		port = ""; group = ""
+		for (i = 1; i < NF; i++) { if ($i == "port") port = $(i + 1); if ($i == "grp") group = $(i + 1) }
+		if (index(group, g) == 1 && port != "br0" && port != "rtr0") n++
+	} END { print n + 0 }'
 }
 
 # ---------------------------------------------------------------- queue rule

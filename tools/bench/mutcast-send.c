@@ -7,7 +7,10 @@
  *   16-23 send time in ns of CLOCK_MONOTONIC.
  * Pacing: the packets due by now are sent, then the sender sleeps until the next
  * one is due, so a late wake-up sends a short burst rather than losing rate.
- * Prints one JSON object: {"streams":N,"rate":R,"sent":[...],"seconds":S}.
+ * Prints one JSON object: {"streams":N,"rate":R,"sent":[...],"seconds":S,"cpu_ns":C}; S
+ * longer than DURATION means the sender could not keep the pace; C is its own CPU time
+ * (getrusage: user + system, which includes the kernel's work in its sendto calls, the
+ * softirq of the whole forwarding path run in its context among it).
  *
  * usage: mutcast-send [--group 239.1.1.1] [--port 5000] [--streams 1]
  *                     [--rate 1000] [--duration 5] [--size 1316] [--ttl 16] */
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,8 +118,12 @@ int main(int argc, char **argv) {
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, 0);
 	}
 	double seconds = (double)(now_ns() - start) / 1e9;
-	printf("{\"streams\":%d,\"rate\":%.0f,\"size\":%d,\"seconds\":%.3f,\"errors\":%llu,\"sent\":[",
-	       streams, rate, size, seconds, (unsigned long long)errors);
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	unsigned long long cpu_ns = ((unsigned long long)usage.ru_utime.tv_sec + (unsigned long long)usage.ru_stime.tv_sec) * 1000000000ull
+	                            + ((unsigned long long)usage.ru_utime.tv_usec + (unsigned long long)usage.ru_stime.tv_usec) * 1000ull;
+	printf("{\"streams\":%d,\"rate\":%.0f,\"size\":%d,\"seconds\":%.3f,\"errors\":%llu,\"cpu_ns\":%llu,\"sent\":[",
+	       streams, rate, size, seconds, (unsigned long long)errors, cpu_ns);
 	for (int s = 0; s < streams; s++) printf("%s%llu", s ? "," : "", (unsigned long long)sent[s]);
 	printf("]}\n");
 	return 0;

@@ -1,18 +1,21 @@
 #!/bin/bash
-# MUT benchmark: plain multicast routing, mutd and the C baseline refmut on one
-# network-namespace topology (source -> router with smcrouted -> flooding AP
-# bridge -> up to 32 clients), in one invocation.  See docs/performance.md.
+# MUT benchmark: plain multicast routing, mutd, the C baseline refmut and the Linux
+# bridge's own mcast_to_unicast on one network-namespace topology (source -> router with
+# smcrouted -> AP bridge -> up to 32 clients), in one invocation.  See docs/performance.md.
 #
 #   tools/bench/run.sh [--out DIR] [--duration S] [--repeat N] [--smoke] [--no-saturation]
 #
 # Each fixed scenario runs N times (default 5), the translators taking turns each time;
 # the report pools the repetitions (one 5-s p99 on a 2-core machine is mostly noise).
 #
-# Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (default
-# ../shared/bench/refmut.c beside the repository, then /work/shared/bench/refmut.c),
+# Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (the C baseline,
+# default tools/bench/refmut.c),
 # BENCH_TRANSLATORS / BENCH_SCENARIOS to run a subset (e.g. "mutd", "8x4x3000"),
 # SAT_RATES (packets/s per stream tried by the saturation search), SAT_REFINE (halvings
-# of the interval where each translator started to lose, default 2).
+# of the interval where each translator started to lose, default 2), BENCH_MUTD_CPU (a CPU
+# list: mutd runs under `taskset -c`, to measure thread placement), BENCH_MUTD_NICE (mutd
+# runs under `nice -n`, to measure its scheduling priority against the machine's other work),
+# BENCH_AP_BRIDGE_NF (0: the AP bridge's frames skip br_netfilter, to measure that pass).
 # Writes DIR/results.txt, DIR/results.json, DIR/bench.png (when matplotlib is
 # installed) and DIR/raw/*.json (one per measured point).
 # Exit: 0 done, 1 failure, 77 skipped (not root, tools missing).
@@ -39,12 +42,7 @@ case "$REPEAT" in
 ''|*[!0-9]*|0) echo "run.sh: --repeat wants a count of 1 or more, not '$REPEAT'" >&2; exit 2 ;;
 esac
 
-if [ -z "${REFMUT_SOURCE:-}" ]; then
-	for candidate in "$REPO/../shared/bench/refmut.c" /work/shared/bench/refmut.c; do
-		[ -f "$candidate" ] && { REFMUT_SOURCE=$candidate; break; }
-	done
-fi
-export REFMUT_SOURCE=${REFMUT_SOURCE:-}
+export REFMUT_SOURCE=${REFMUT_SOURCE:-$BENCH_DIR/refmut.c}
 export MUT_BIN_DIR=${MUT_BIN_DIR:-$REPO/.build/release}
 
 # shellcheck source=Tests/netns/lib.sh
@@ -69,18 +67,12 @@ BIN=$OUT/bin
 for tool in mutcast-send mutcast-sink; do
 	gcc -O2 -Wall -o "$BIN/$tool" "$BENCH_DIR/$tool.c" || fail "cannot compile $tool"
 done
-TRANSLATORS="plain mutd"
+# The C baseline is part of the repository: not compiling is a failure, not a skip.
+[ -f "$REFMUT_SOURCE" ] || fail "$REFMUT_SOURCE not found"
+gcc -O2 -Wall -o "$BIN/refmut" "$REFMUT_SOURCE" -lnetfilter_queue -lmnl 2>"$WORKDIR/refmut-build.log" \
+	|| fail "refmut did not compile: $(head -n 3 "$WORKDIR/refmut-build.log")"
+TRANSLATORS="plain mutd refmut bridge"
 REFMUT_NOTE=""
-if [ -n "$REFMUT_SOURCE" ] && [ -f "$REFMUT_SOURCE" ]; then
-	if gcc -O2 -o "$BIN/refmut" "$REFMUT_SOURCE" -lnetfilter_queue -lmnl 2>"$WORKDIR/refmut-build.log"; then
-		TRANSLATORS="plain mutd refmut"
-	else
-		REFMUT_NOTE="refmut did not compile: $(head -n 1 "$WORKDIR/refmut-build.log")"
-	fi
-else
-	REFMUT_NOTE="refmut.c not found (../shared/bench/refmut.c, /work/shared/bench/refmut.c): baseline skipped"
-fi
-[ -n "$REFMUT_NOTE" ] && say "NOTE: $REFMUT_NOTE"
 TRANSLATORS=${BENCH_TRANSLATORS:-$TRANSLATORS}
 
 # ---------------------------------------------------------------- topology
@@ -118,6 +110,11 @@ else
 	TOTAL_CLIENTS=32
 fi
 topology "$TOTAL_CLIENTS"
+# BENCH_AP_BRIDGE_NF=0: the AP bridge without br_netfilter's hooks (bridged IPv4 frames then skip
+# iptables), to measure what that pass costs each copy; unset: the namespace's default.
+if [ -n "${BENCH_AP_BRIDGE_NF:-}" ]; then
+	sysctl_in "$NS_AP" "net.bridge.bridge-nf-call-iptables=$BENCH_AP_BRIDGE_NF"
+fi
 # Each client's interface reaches the router's neighbour table once.
 learn_neighbours
 
@@ -136,13 +133,42 @@ rule() {
 		|| fail "nft-rules/load --queue $1: $(tail -n 2 "$WORKDIR/rules.log")"
 }
 
-# bench_start KIND CLIENTS STREAMS QUEUES: the translator (none for plain).
+# The kernel's alternative: the AP bridge snoops, is the IGMPv3 querier and sends each viewer
+# on a port its own unicast copy (mcast_to_unicast). Kernel defaults but for the query response
+# interval (1 s instead of 10: the startup query's answers are in before the viewers join).
+BRIDGE_RESPONSE_CS=100
+# Path CPU: besides the sender and the translator, the softirq threads (softirq work run in a
+# task's context is in that task's CPU time; on a kernel with IRQ_TIME_ACCOUNTING it is not,
+# and /proc/stat's softirq column is added instead).
+KSOFTIRQD_PIDS=$(for d in /proc/[0-9]*; do
+	case "$(cat "$d/comm" 2>/dev/null)" in ksoftirqd/*) echo "${d#/proc/}" ;; esac
+done)
+IRQ_TIME_ACCOUNTING=0
+{ zcat /proc/config.gz 2>/dev/null || cat "/boot/config-$(uname -r)" 2>/dev/null; } \
+	| grep -q '^CONFIG_IRQ_TIME_ACCOUNTING=y' && IRQ_TIME_ACCOUNTING=1
+ksoftirqd_ns() {
+	local p
+	# shellcheck disable=SC2086  # one PID per word
+	for p in $KSOFTIRQD_PIDS; do cat "/proc/$p/schedstat" 2>/dev/null; done | awk '{ sum += $1 } END { printf "%.0f\n", sum }'
+}
+softirq_stat_ns() {  # /proc/stat's softirq column (USER_HZ ticks) in ns, all CPUs
+	awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%.0f\n", $8 * 1e9 / hz }' /proc/stat
+}
+
+# bench_start KIND CLIENTS STREAMS QUEUES: the translator (none for plain and bridge).
 bench_start() {
 	local kind=$1 clients=$2 streams=$3 queues=$4 i s args=()
 	TRANSLATOR_PID=""
 	TRANSLATOR_LOG="$WORKDIR/translator.log"
 	case "$kind" in
 	plain) rule ""; return 0 ;;
+	bridge)
+		rule ""
+		kernel_bridge_m2u 3 mcast_query_response_interval "$BRIDGE_RESPONSE_CS"
+		# The querier's delay: its startup query and the answers, before any viewer joins.
+		sleep "$((BRIDGE_RESPONSE_CS / 100)).2"
+		return 0
+		;;
 	mutd)
 		rule "$queues"
 		for i in $(seq 1 "$clients"); do
@@ -151,7 +177,7 @@ bench_start() {
 		# A previous run's log must not answer the readiness check (the child truncates it
 		# only once it runs).
 		rm -f "$TRANSLATOR_LOG"
-		ip netns exec "$NS_RTR" "$MUT_BIN_DIR/mutd" --interface lan0 --queue "$queues" "${args[@]}" \
+		ip netns exec "$NS_RTR" ${BENCH_MUTD_NICE:+nice -n "$BENCH_MUTD_NICE"} ${BENCH_MUTD_CPU:+taskset -c "$BENCH_MUTD_CPU"} "$MUT_BIN_DIR/mutd" --interface lan0 --queue "$queues" "${args[@]}" \
 			--log-level info --socket "$WORKDIR/mutd.sock" >"$TRANSLATOR_LOG" 2>&1 &
 		TRANSLATOR_PID=$!
 		remember "$TRANSLATOR_PID"
@@ -214,7 +240,12 @@ point() {
 		wait_until 10 test -e "$WORKDIR/sink-$i.ready" || fail "sink $i did not start"
 	done
 	sleep 0.3  # joins go out before traffic
-	local ticks0=0 ticks1=0 ns0=0 ns1=0 user0=0 user1=0 rss=0
+	if [ "$kind" = bridge ]; then
+		VIEWERS_WANTED=$((clients * streams))
+		wait_until 10 bridge_learned || fail "the AP bridge learned $(bridge_viewers "${GROUP%.*}.") of $VIEWERS_WANTED (group, port) viewers"
+	fi
+	local ticks0=0 ticks1=0 ns0=0 ns1=0 user0=0 user1=0 rss=0 soft0 soft1 stat0 stat1
+	soft0=$(ksoftirqd_ns); stat0=$(softirq_stat_ns)
 	if [ -n "$TRANSLATOR_PID" ]; then
 		ticks0=$(cpu_ticks "$TRANSLATOR_PID"); ns0=$(cpu_ns "$TRANSLATOR_PID"); user0=$(user_ticks "$TRANSLATOR_PID")
 	fi
@@ -222,6 +253,7 @@ point() {
 		--rate "$rate" --duration "$duration" --ttl "$SENDER_TTL" >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" \
 		|| fail "mutcast-send: $(cat "$WORKDIR/send.log")"
 	sleep 0.3  # the last copies reach the sinks
+	soft1=$(ksoftirqd_ns); stat1=$(softirq_stat_ns)
 	if [ -n "$TRANSLATOR_PID" ]; then
 		ticks1=$(cpu_ticks "$TRANSLATOR_PID"); ns1=$(cpu_ns "$TRANSLATOR_PID"); user1=$(user_ticks "$TRANSLATOR_PID")
 		rss=$(rss_kib "$TRANSLATOR_PID")
@@ -230,11 +262,14 @@ point() {
 	for i in "${pids[@]}"; do stop_pid "$i" TERM; done
 	[ -n "$TRANSLATOR_PID" ] && stop_pid "$TRANSLATOR_PID" TERM
 	TRANSLATOR_PID=""
+	[ "$kind" = bridge ] && kernel_bridge_flood
 	{
 		printf '{"name":"%s","translator":"%s","clients":%d,"streams":%d,"rate":%s,"queues":"%s",' \
 			"$name" "$kind" "$clients" "$streams" "$rate" "$queues"
-		printf '"cpu_ticks":%d,"cpu_user_ticks":%d,"clock_ticks_per_second":%d,"cpu_ns":%d,"rss_kib":%d,"sender":' \
+		printf '"cpu_ticks":%d,"cpu_user_ticks":%d,"clock_ticks_per_second":%d,"cpu_ns":%d,"rss_kib":%d,' \
 			$((ticks1 - ticks0)) $((user1 - user0)) "$(getconf CLK_TCK)" $((ns1 - ns0)) "${rss:-0}"
+		printf '"ksoftirqd_ns":%d,"softirq_stat_ns":%d,"irq_time_accounting":%d,"duration":%s,"sender":' \
+			$((soft1 - soft0)) $((stat1 - stat0)) "$IRQ_TIME_ACCOUNTING" "$duration"
 		cat "$WORKDIR/send.json"
 		printf ',"sinks":['
 		for i in $(seq 1 "$clients"); do
@@ -247,24 +282,36 @@ point() {
 }
 
 # saturation "KIND:QUEUES ...": 8 clients x 4 streams, rate per stream raised through
-# SAT_RATES until loss + fail-open > 0.1 %; then SAT_REFINE halvings of the interval between
-# each candidate's last good and first bad rate (the list's steps are 32,000 copies/s wide).
+# SAT_RATES until loss + fail-open > 0.1 % (the translator's limit) or until the sender cannot
+# keep the pace (sender-bound: the kernel bridge makes its copies in the sender's own sendto,
+# so its limit is the sender's); then SAT_REFINE halvings of the interval between each
+# candidate's last good and first bad rate (the list's steps are 32,000 copies/s wide).
 # The candidates take turns at each step, so that a change in the machine's background
 # load hits them alike; one that fails drops out of the rising search.
 SAT_RATES=${SAT_RATES:-1000 2000 3000 4000 5000 6000 8000 12000 16000}
 SAT_REFINE=${SAT_REFINE:-2}
-declare -A SAT_GOOD SAT_BAD
+declare -A SAT_GOOD SAT_BAD SAT_BEST
+# shellcheck disable=SC2317  # called through wait_until
+bridge_learned() { [ "$(bridge_viewers "${GROUP%.*}.")" -ge "$VIEWERS_WANTED" ]; }
 # sat_point KIND:QUEUES RATE: measures one step; records it as the candidate's good or bad rate.
 sat_point() {
 	local candidate=$1 rate=$2 kind=${1%%:*} queues=${1#*:} name shortfall
 	name="sat-$kind-q$queues-$rate"
 	point "$name" "$kind" 8 4 "$rate" "$SAT_DURATION" "$queues"
-	shortfall=$("$PYTHON" "$BENCH_DIR/report.py" --loss "$OUT/raw/$name.json")
+	read -r shortfall sender_bound copies < <("$PYTHON" "$BENCH_DIR/report.py" --verdict "$OUT/raw/$name.json")
 	if "$PYTHON" -c "import sys; sys.exit(0 if float('$shortfall') > 0.001 else 1)"; then
 		SAT_BAD[$candidate]=$rate
 		return 1
 	fi
 	SAT_GOOD[$candidate]=$rate
+	# The sender fell behind: the end only when asking for more gave no more (5 %) than the best
+	# so far. A sender starved for a moment by the machine's other work catches up at the next step.
+	local best=${SAT_BEST[$candidate]:-0}
+	[ "${copies%.*}" -gt "$best" ] && SAT_BEST[$candidate]=${copies%.*}
+	if [ "$sender_bound" = 1 ] && [ "${copies%.*}" -le $((best + best / 20)) ]; then
+		say "  $candidate at $rate pps/stream: sender-bound (no loss; the sender fell behind its pace, no more copies than before)"
+		return 1
+	fi
 }
 saturation() {
 	local all=$1 active=$1 rate candidate still good bad middle
