@@ -187,6 +187,22 @@ public enum Syscall {
         _ = malloc_trim(0)
     }
 
+    /// The bridge an interface is a port of (its sysfs `master` link), nil when it is none's.
+    public static func bridgeMaster(of port: String) -> String? {
+        guard InterfaceName.isValid(port), Glibc.access("/sys/class/net/\(port)/brport", F_OK) == 0 else { return nil }
+        var target = [CChar](repeating: 0, count: 4096)
+        let length = Glibc.readlink("/sys/class/net/\(port)/master", &target, target.count - 1)
+        guard length > 0 else { return nil }
+        let path = String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return path.split(separator: "/").last.map(String.init)
+    }
+
+    /// True when `upper` is stacked on `lower` (a VLAN device on a bridge: sysfs `lower_NAME`).
+    public static func isStacked(_ upper: String, on lower: String) -> Bool {
+        InterfaceName.isValid(upper) && InterfaceName.isValid(lower)
+            && Glibc.access("/sys/class/net/\(upper)/lower_\(lower)", F_OK) == 0
+    }
+
     /// Reads a small file whole (/proc, the state file); nil when it cannot be opened.
     public static func readFile(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)

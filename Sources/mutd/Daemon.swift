@@ -52,6 +52,8 @@ final class Daemon {
     private let startedAt = Syscall.monotonicSeconds()
     private var control: ControlServer?
     private let snooping: Snooping
+    /// Bridged mode (--bridge-port): the ports, and where hosts sit behind them.
+    private let bridgePorts: BridgePortWatch
     /// What the data plane was last given, without timers: rebuilding only when this changes.
     private var lastForwarding: [ForwardingEntry] = []
     /// Set when something other than memberships changed (enable/disable) and the table must be
@@ -115,10 +117,11 @@ final class Daemon {
             throw DaemonError("cannot open rtnetlink: \(error)")
         }
         snooping = try Snooping(interfaces: infos, config: config, log: log)
+        bridgePorts = try BridgePortWatch(config: config, interfaces: infos, log: log)
         statePath = config.stateFile
         for queueNumber in config.queues {
             var senders: [PacketSender] = []
-            for info in infos {
+            for info in infos + bridgePorts.senderInterfaces {
                 do { senders.append(try PacketSender(interface: info)) } catch {
                     if error.errno == EPERM || error.errno == EACCES {
                         throw DaemonError("cannot open an AF_PACKET socket on \(info.name): permission denied (mutd needs CAP_NET_RAW and CAP_NET_ADMIN: run it as root)")
@@ -181,6 +184,7 @@ final class Daemon {
     private func loop() {
         let own = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: neighbours.fd, events: Int16(POLLIN), revents: 0)] + snooping.pollDescriptors
+            + bridgePorts.pollDescriptors
         while true {
             var fds = own + (control?.pollDescriptors() ?? [])
             let controlTimeout = control?.timeoutMilliseconds() ?? -1
@@ -199,6 +203,7 @@ final class Daemon {
             if fds[1].revents != 0 { readNeighbourEvents() }
             let now = Syscall.monotonicSeconds()
             learn(from: snooping.process(Array(fds[2..<own.count]), now: now))
+            if bridgePorts.process(Array(fds[2..<own.count]), now: now) { tableIsStale = true; membershipsChanged = true }
             learn(from: snooping.tick(now: now, neighbours: knownNeighbours))
             control?.process(Array(fds[own.count...]), handler: self)
             resolvePending(now: now)
@@ -240,7 +245,8 @@ final class Daemon {
             log.error("SIGHUP: \(error.description); keeping the running configuration")
             return
         }
-        if next.config.interfaces != config.interfaces || next.config.queues != config.queues
+        if next.config.interfaces != config.interfaces || next.config.bridgePorts != config.bridgePorts
+            || next.config.queues != config.queues
             || next.config.socketPath != config.socketPath || next.config.socketGroup != config.socketGroup {
             log.warning("SIGHUP: interface, queue and socket changes take effect at the next start")
         }
@@ -381,7 +387,8 @@ final class Daemon {
             }
         }
         let next = ForwardingTable.build(enabled: config.enabled, maxClients: config.maxClients,
-                                         interfaces: interfaces, memberships: memberships, previous: table.load())
+                                         interfaces: interfaces, memberships: memberships, previous: table.load(),
+                                         bridgePorts: bridgePorts.ports, locations: bridgePorts.locations)
         table.publish(next)
         // The previous snapshot and the build's temporaries are freed by now: give the pages back,
         // so that resident memory follows the table rather than its high-water mark.

@@ -38,6 +38,8 @@ SENDER_TTL=16
 QUEUE=0
 # The router's LAN interfaces: smcrouted routes $GROUP to each, the queue rule covers each.
 LAN_INTERFACES=${LAN_INTERFACES:-lan0}
+# Bridged mode: ports of a LAN bridge whose bridged multicast is translated (--bridge-port).
+BRIDGE_PORTS=${BRIDGE_PORTS:-}
 
 PREFIX="mut$$"
 NS_SRC="$PREFIX-src"
@@ -313,6 +315,7 @@ load_queue_rule() {
 	if [ -x "$ROOT/nft-rules/load" ]; then
 		local lan args=()
 		for lan in $LAN_INTERFACES; do args+=(--interface "$lan"); done
+		for lan in $BRIDGE_PORTS; do args+=(--bridge-port "$lan"); done
 		in_ns "$NS_RTR" "$ROOT/nft-rules/load" "${args[@]}" --queue "$QUEUE" \
 			>"$WORKDIR/rules.log" 2>&1 || fail "nft-rules/load failed: $(tail -n 3 "$WORKDIR/rules.log")"
 		say "queue rule: nft-rules/load ($(head -n 1 "$WORKDIR/rules.log"))"
@@ -377,10 +380,12 @@ start_translator() {
 	TRANSLATOR_LOG="$WORKDIR/translator.log"
 	case "$kind" in
 	mutd)
+		for i in $LAN_INTERFACES; do args+=(--interface "$i"); done
+		for i in $BRIDGE_PORTS; do args+=(--bridge-port "$i"); done
 		for i in "$@"; do args+=(--static "$GROUP,$(client_ip "$i")"); done
 		MUTD_SOCKET="$WORKDIR/mutd.sock"
 		# MUTD_ARGS: extra flags a test passes (an array; may be unset).
-		ip netns exec "$NS_RTR" "$MUT_BIN_DIR/mutd" --interface lan0 --queue "$QUEUE" "${args[@]}" \
+		ip netns exec "$NS_RTR" "$MUT_BIN_DIR/mutd" --queue "$QUEUE" "${args[@]}" \
 			${MUTD_ARGS[@]+"${MUTD_ARGS[@]}"} \
 			--log-level debug --socket "$MUTD_SOCKET" >"$TRANSLATOR_LOG" 2>&1 &
 		TRANSLATOR_PID=$!

@@ -61,7 +61,7 @@ start_smcroute
 say "topology: source -> router (smcrouted, $GROUP up0 -> lan0 lan1) -> LAN A (clients 1, 2), LAN B (clients 3, 4)"
 load_queue_rule
 # Querier state is per interface too: mutd is the querier on both LANs.
-MUTD_ARGS=(--interface lan1 --querier)
+MUTD_ARGS=(--querier)
 start_translator
 
 for i in 1 2 3 4; do start_sink "$i" --no-join --expect "$COUNT"; done
