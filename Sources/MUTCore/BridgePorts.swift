@@ -64,9 +64,10 @@ public struct PortLocations: Equatable, Sendable {
 
     /// Forgets hosts not heard for `lifetime`; true when any was forgotten.
     public mutating func expire(now: Double) -> Bool {
-        let before = byMAC.count
+        // Called on every turn of the daemon's loop: usually nothing is due, and nothing is copied.
+        guard byMAC.values.contains(where: { now - $0.seenAt >= lifetime }) else { return false }
         byMAC = byMAC.filter { now - $0.value.seenAt < lifetime }
-        return byMAC.count != before
+        return true
     }
 
     public subscript(mac: MACAddress) -> PortLocation? { byMAC[mac] }
