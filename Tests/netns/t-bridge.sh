@@ -69,6 +69,16 @@ brnf_flag() { in_ns "$NS_RTR" cat /sys/class/net/br-lan/bridge/nf_call_iptables;
 load_queue_rule
 check "the loader names the bridge port" grep -q "bridge ports wlan0" "$WORKDIR/rules.log"
 check "the loader switched br_netfilter on for br-lan only" eq "$(brnf_flag)" 1
+# Mistakes fail at start, with one line naming them.
+start_error() {  # start_error STATUS MESSAGE ARGS...
+	local want=$1 message=$2 output status; shift 2
+	output=$(in_ns "$NS_RTR" timeout 10 "$MUT_BIN_DIR/mutd" --interface br-lan --socket "$WORKDIR/bad.sock" "$@" 2>&1)
+	status=$?
+	check "mutd $*: exit $want, says '$message'" eval '[ "$status" = "$want" ] && [[ "$output" == *"$message"* ]]'
+}
+start_error 1 "lo is not a port of a bridge" --bridge-port lo
+start_error 2 "given both as --interface and as --bridge-port" --bridge-port br-lan
+start_error 1 "no such interface: nosuch0" --bridge-port nosuch0
 start_translator
 
 for i in 1 2 3 4; do start_sink "$i" --no-join --expect "$COUNT"; done
