@@ -42,6 +42,11 @@ public final class IGMPSnooper {
             try Syscall.attachFilter(fd, Self.filter)
             // The VLAN tag the kernel took out of a frame comes with it (PACKET_AUXDATA).
             try Syscall.setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, Int32(1), callName: "setsockopt(PACKET_AUXDATA)")
+            if bridgePort {
+                // A tap for every protocol would otherwise get a clone of every frame sent out of
+                // the port, mutd's own copies included (kernels before 4.20 lack the option).
+                try? Syscall.setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, Int32(1))
+            }
             try Syscall.bindPacket(fd, interfaceIndex: interface.index, protocol: UInt16(bridgePort ? ETH_P_ALL : ETH_P_IP))
             var membership = packet_mreq()
             membership.mr_ifindex = interface.index
