@@ -78,25 +78,6 @@ public enum Syscall {
         if result < 0 { throw SystemError("setsockopt(SO_ATTACH_FILTER)", errno: Glibc.errno) }
     }
 
-    /// recvfrom on an AF_PACKET socket: the frame length and its packet type (PACKET_HOST,
-    /// PACKET_OUTGOING, ...); nil when nothing is pending.
-    public static func receivePacket(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> (Int, UInt8)? {
-        var address = sockaddr_ll()
-        var length = socklen_t(MemoryLayout<sockaddr_ll>.size)
-        while true {
-            let result = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.recvfrom(fd, buffer.baseAddress, buffer.count, 0, $0, &length)
-                }
-            }
-            if result >= 0 { return (result, address.sll_pkttype) }
-            let error = Glibc.errno
-            if error == EINTR { continue }
-            if error == EAGAIN || error == EWOULDBLOCK { return nil }
-            throw SystemError("recvfrom(AF_PACKET)", errno: error)
-        }
-    }
-
     public static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, flags: Int32 = 0) throws(SystemError) -> Int {
         try retrying("send") { Glibc.send(fd, buffer.baseAddress, buffer.count, flags) }
     }
