@@ -109,6 +109,8 @@ check "mutctl groups: the wlan0 entry of br-lan holds clients 1 and 2 only" \
 send_stream_async "$COUNT" "$RATE" --interface "$SOURCE_IF"
 sleep "$KILL_AFTER"
 "$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups
+"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" status | grep -iE "packets|copies|passed|dropped|queue" | sed 's/^/  /'
+say "  nfnetlink_queue: $(in_ns "$NS_RTR" cat /proc/net/netfilter/nfnetlink_queue)"
 stop_translator KILL
 say "killed mutd with SIGKILL ${KILL_AFTER} s into the stream"
 wait_sender 20
