@@ -106,18 +106,25 @@ for g in json.load(sys.stdin)["groups"]:
 check "mutctl groups: the wlan0 entry of br-lan holds clients 1 and 2 only" \
 	eq "$(port_members)" "br-lan $(client_ip 1),$(client_ip 2)"
 
+port_packets() {
+	"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups --json | "$PYTHON" -c '
+import json, sys
+print(sum(g["packets"] for g in json.load(sys.stdin)["groups"] if g.get("bridge_port") == "wlan0"))'
+}
+KILL_SEQ=$((RATE * KILL_AFTER))
 send_stream_async "$COUNT" "$RATE" --interface "$SOURCE_IF"
-sleep "$KILL_AFTER"
+# The kill comes when mutd has seen $KILL_SEQ packets, wherever the sender's start put them.
+reached_kill_point() { [ "$(port_packets)" -ge "$KILL_SEQ" ]; }
+wait_until 30 reached_kill_point || fail "mutd did not see $KILL_SEQ packets on wlan0 within 30 s"
 "$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups
 "$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" status | grep -iE "packets|copies|passed|dropped|queue" | sed 's/^/  /'
 say "  nfnetlink_queue: $(in_ns "$NS_RTR" cat /proc/net/netfilter/nfnetlink_queue)"
 stop_translator KILL
-say "killed mutd with SIGKILL ${KILL_AFTER} s into the stream"
+say "killed mutd with SIGKILL after packet ~$KILL_SEQ"
 wait_sender 20
 SENT=$(json_get "$WORKDIR/send.json" sent)
 sleep 0.5
 stop_sinks 1 2 3 4
-KILL_SEQ=$((RATE * KILL_AFTER))
 
 for i in 1 2 3 4; do
 	summarize_sink "$i"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Several LANs: one mutd serves lan0 and lan1, and the router routes the same group to both.
 #   LAN A (lan0): client 1 watches, client 2 does not.
-#   LAN B (lan1): clients 3 and 4 watch; client 4 leaves (IGMPv3 TO_IN{}) 2 s into the stream.
+#   LAN B (lan1): clients 3 and 4 watch; client 4 leaves (IGMPv3 TO_IN{}) 400 packets in.
 # Each LAN has its own members and counters: client 1 and client 3 get every packet as
 # unicast copies, client 2 gets nothing, client 4 gets copies until its leave and nothing
 # after; the leave on lan1 touches nothing on lan0. mutd is the IGMP querier on each LAN.
@@ -91,10 +91,18 @@ say "  members before the leave: $before"
 check "two entries for $GROUP, one per LAN, each with its own members" \
 	eq "$before" "lan0:$(client_ip 1) lan1:$(lan_b_ip 3),$(lan_b_ip 4)"
 
+lan_packets() {
+	"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups --json | "$PYTHON" -c '
+import json, sys
+print(sum(g["packets"] for g in json.load(sys.stdin)["groups"] if g["interface"] == sys.argv[1]))' "$1"
+}
+LEAVE_SEQ=$((2 * RATE))
 send_stream_async "$COUNT" "$RATE"
-sleep 2
+# Client 4 leaves once lan1 has carried $LEAVE_SEQ packets, wherever the sender's start put them.
+reached_leave_point() { [ "$(lan_packets lan1)" -ge "$LEAVE_SEQ" ]; }
+wait_until 30 reached_leave_point || fail "lan1 did not carry $LEAVE_SEQ packets within 30 s"
 stop_pid "$JOIN_4_PID" TERM   # its socket closes: the kernel sends the leave
-say "client 4 left ~2 s into the stream"
+say "client 4 left after packet ~$LEAVE_SEQ"
 wait_sender 20
 sleep 0.5
 stop_sinks 1 2 3 4
@@ -112,8 +120,8 @@ for i in 1 3; do
 done
 check "client 2 (lan0, not a member): nothing at all" eq "$(sink 2 capture.frames)" 0
 check "client 4 (lan1): no group-MAC frame" eq "$(sink 4 capture.to_group_mac)" 0
-# The leave comes ~400 packets in; generous bounds either side (the machine may be busy).
-check "client 4 (lan1): unicast copies until its leave (last ≥ 100)" ge "$(seq_bound 4 own 1)" 100
+# The leave comes ~$LEAVE_SEQ packets in; generous bounds after it (the machine may be busy).
+check "client 4 (lan1): unicast copies until its leave (last ≥ $((LEAVE_SEQ - 1)))" ge "$(seq_bound 4 own 1)" $((LEAVE_SEQ - 1))
 check "client 4 (lan1): copies stopped after its leave (last ≤ $((COUNT - 2 * RATE)))" le "$(seq_bound 4 own 1)" $((COUNT - 2 * RATE))
 check "client 4 (lan1): no gap before its leave" eq "$(sink 4 capture.unique)" "$(( $(seq_bound 4 own 1) + 1 ))"
 check "mutd saw client 4 leave on lan1" grep -q "IGMP: $(lan_b_ip 4) left $GROUP on lan1" "$TRANSLATOR_LOG"
