@@ -458,7 +458,7 @@ extension Daemon: ControlHandler {
             report.queueDrops = QueueStatistics.parse(text).filter { config.queues.contains($0.queue) }.reduce(0) { $0 &+ $1.drops }
         }
         let snapshot = table.load()
-        report.groups = snapshot.routes.count
+        report.groups = snapshot.routes.values.filter { $0.bridge == nil }.count  // a port's routes repeat its bridge's
         report.clients = Set(lastMemberships.map { "\($0.interface) \($0.host)" }).count
         return report
     }

@@ -124,6 +124,15 @@ import Testing
         #expect(try GroupsReport(json: json) == report)
         #expect(report.table.contains("br-lan/wlan0"))
     }
+
+    @Test func metricsCountThePortEntryOnceUnderItsBridge() {
+        let t = table(locations([(macA, 5, nil), (macB, 5, nil)]))
+        let report = GroupsReport(table: t, memberships: members(), now: 0)
+        let status = StatusReport(version: "test", enabled: true, interfaces: ["br-lan"], queues: [0], uptimeSeconds: 1)
+        let text = MetricsExposition.render(status: status, groups: report)
+        #expect(text.contains("mut_interface_groups{interface=\"br-lan\"} 1\n"))
+        #expect(text.contains("mut_interface_clients{interface=\"br-lan\"} 3\n"))
+    }
 }
 
 @Suite struct BridgePortConfigTests {
