@@ -22,6 +22,11 @@ def chunk(b): return struct.pack(">H", len(b)) + b
 for name, frame in frames.items():
     write("IGMP", frame)
     write("IGMP", chunk(frame) + chunk(frame[14 + 24:]))  # IPv4 header with router alert: 24 bytes
+# The same frames 802.1Q-tagged (VLAN 10), as a VLAN-aware bridge port carries them.
+def tagged(frame): return frame[:12] + b"\x81\x00\x00\x0a" + frame[12:]
+for name in ("v3ToExclude", "v2Report", "v2Leave"):
+    write("IGMP", tagged(frames[name]))
+    write("IGMP", chunk(tagged(frames[name])) + chunk(tagged(frames["v3Query"])))
 for seq in (["v3ToExclude", "v3Query", "v3CurrentState", "v3ToIncludeEmpty"],
             ["v2Report", "v2Query", "v2Report", "v2Leave", "v1Report"],
             ["v3AllowNew", "v3BlockOldInclude", "v3AllowAndToExclude", "v3SocketClosed"]):

@@ -103,3 +103,27 @@ int cmut_set_thread_name(const char *name) {
     shortened[sizeof shortened - 1] = '\0';
     return pthread_setname_np(pthread_self(), shortened);
 }
+
+ssize_t cmut_receive_packet(int fd, void *buffer, size_t length, uint8_t *packet_type, int32_t *vlan_tci) {
+    struct sockaddr_ll address;
+    struct iovec vector = { .iov_base = buffer, .iov_len = length };
+    union { struct cmsghdr align; char bytes[CMSG_SPACE(sizeof(struct tpacket_auxdata))]; } control;
+    struct msghdr message = {
+        .msg_name = &address, .msg_namelen = sizeof address,
+        .msg_iov = &vector, .msg_iovlen = 1,
+        .msg_control = control.bytes, .msg_controllen = sizeof control.bytes,
+    };
+    ssize_t received;
+    do { received = recvmsg(fd, &message, MSG_TRUNC); } while (received < 0 && errno == EINTR);
+    if (received < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    *packet_type = address.sll_pkttype;
+    *vlan_tci = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c != NULL; c = CMSG_NXTHDR(&message, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        if (c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata))) continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        if (aux.tp_status & TP_STATUS_VLAN_VALID) *vlan_tci = aux.tp_vlan_tci;
+    }
+    return received;
+}

@@ -3,6 +3,8 @@
 /// Parsing names the line of every mistake.
 public struct ConfigFile: Equatable, Sendable {
     public var interfaces: [String] = []
+    /// Bridge ports whose bridged multicast is translated (`bridge-port`, repeatable).
+    public var bridgePorts: [String] = []
     public var queue: String?
     public var socket: String?
     public var socketGroup: String?
@@ -13,7 +15,7 @@ public struct ConfigFile: Equatable, Sendable {
     /// Settings of later subsystems, by key, for their own validation (IGMP timers, limits ...).
     public var extra: [String: String] = [:]
 
-    public static let repeatableKeys: Set<String> = ["interface", "static"]
+    public static let repeatableKeys: Set<String> = ["interface", "static", "bridge-port"]
     public static let scalarKeys: Set<String> = ["queue", "socket", "socket-group", "max-clients", "disabled", "log-level"]
     /// Keys other parts of the daemon accept; set by them so that unknown keys are still refused.
     public static let extraKeys: Set<String> = [
@@ -44,6 +46,7 @@ public struct ConfigFile: Equatable, Sendable {
             }
             switch key {
             case "interface": file.interfaces.append(value)
+            case "bridge-port": file.bridgePorts.append(value)
             case "static":
                 do { file.staticSubscribers.append(try StaticSubscriber(parsing: value)) } catch {
                     throw .invalid("\(where_): \(error.description)")

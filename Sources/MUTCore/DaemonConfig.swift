@@ -2,6 +2,9 @@
 /// that each mistake gets one line naming it.
 public struct DaemonConfig: Equatable, Sendable {
     public var interfaces: [String]
+    /// Ports of a served bridge (`--bridge-port`): what the bridge forwards out of them is
+    /// translated and the copies leave by the port itself.
+    public var bridgePorts: [String] = []
     public var queues: [UInt16]
     public var staticSubscribers: [StaticSubscriber]
     public var maxClients: Int?
@@ -60,6 +63,12 @@ public struct DaemonConfig: Equatable, Sendable {
             throw .invalid("interface '\(name)' is not a valid interface name")
         }
         if Set(interfaces).count != interfaces.count { throw .invalid("an --interface is given twice") }
+        for name in bridgePorts {
+            guard InterfaceName.isValid(name) else { throw .invalid("bridge port '\(name)' is not a valid interface name") }
+            guard !interfaces.contains(name) else {
+                throw .invalid("\(name) is given both as --interface and as --bridge-port: name the bridge as --interface and its Wi-Fi port as --bridge-port")
+            }
+        }
         if let maxClients, maxClients < 1 { throw .invalid("--max-clients \(maxClients): must be at least 1") }
         var result = self
         result.staticSubscribers = []
@@ -100,6 +109,9 @@ extension DaemonConfig {
         for name in base.interfaces + flags.interfaces where !merged.interfaces.contains(name) {
             merged.interfaces.append(name)
         }
+        for name in base.bridgePorts + flags.bridgePorts where !merged.bridgePorts.contains(name) {
+            merged.bridgePorts.append(name)
+        }
         merged.staticSubscribers = base.staticSubscribers + flags.staticSubscribers
         merged.queue = flags.queue ?? base.queue
         merged.socket = flags.socket ?? base.socket
@@ -113,6 +125,7 @@ extension DaemonConfig {
             staticSubscribers: merged.staticSubscribers, maxClients: merged.maxClients,
             enabled: !(merged.disabled ?? false), socketPath: merged.socket ?? defaultSocketPath)
         config.socketGroup = merged.socketGroup
+        config.bridgePorts = merged.bridgePorts
         try config.applyIGMPSettings(merged.extra)
         return (try config.validated(), merged)
     }

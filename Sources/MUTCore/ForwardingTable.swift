@@ -26,6 +26,8 @@ public struct RouteMember: Sendable {
     public let mac: MACAddress?
     public let filter: SourceFilter
     public let counters: MemberCounters
+    /// The 802.1Q VLAN its copies carry (bridge ports only; nil: untagged).
+    public var vlanID: UInt16? = nil
 }
 
 /// What the data plane does with one queued packet.
@@ -43,23 +45,35 @@ public final class GroupRoute: @unchecked Sendable {
     public let members: [RouteMember]
     public let overLimit: Bool
     public let counters: GroupCounters
-    /// 14-byte Ethernet headers, one per member in `members` order (zeroes where the MAC is
-    /// unknown), in memory that lives as long as this route, so that iovecs can point at it.
+    /// For a bridge port's route: the served interface its members were learned on (`interface`
+    /// is then the port the copies leave by). nil for a routed interface's route.
+    public let bridge: String?
+    /// Ethernet headers, one per member in `members` order, `headerStride` bytes apart (zeroes
+    /// where the MAC is unknown), in memory that lives as long as this route, so that iovecs can
+    /// point at it: 14 bytes, or 18 with an 802.1Q tag.
     public let headers: UnsafeMutableRawPointer
+    public static let headerStride = Ethernet.taggedHeaderLength
+    private let headerLengths: [Int]
 
-    init(interface: InterfaceInfo, group: IPv4Address, members: [RouteMember], overLimit: Bool, counters: GroupCounters) {
+    init(interface: InterfaceInfo, group: IPv4Address, members: [RouteMember], overLimit: Bool, counters: GroupCounters,
+         bridge: String? = nil) {
         self.interface = interface
         self.group = group
         self.members = members
         self.overLimit = overLimit
         self.counters = counters
-        headers = UnsafeMutableRawPointer.allocate(byteCount: max(1, members.count) * Ethernet.headerLength, alignment: 8)
-        headers.initializeMemory(as: UInt8.self, repeating: 0, count: max(1, members.count) * Ethernet.headerLength)
+        self.bridge = bridge
+        headers = UnsafeMutableRawPointer.allocate(byteCount: max(1, members.count) * Self.headerStride, alignment: 8)
+        headers.initializeMemory(as: UInt8.self, repeating: 0, count: max(1, members.count) * Self.headerStride)
+        var lengths: [Int] = []
         for (i, member) in members.enumerated() {
+            lengths.append(member.vlanID == nil ? Ethernet.headerLength : Ethernet.taggedHeaderLength)
             if let mac = member.mac {
-                Ethernet.writeHeader(to: headers + i * Ethernet.headerLength, destination: mac, source: interface.mac)
+                Ethernet.writeHeader(to: headers + i * Self.headerStride, destination: mac, source: interface.mac,
+                                     vlanID: member.vlanID)
             }
         }
+        headerLengths = lengths
     }
 
     deinit { headers.deallocate() }
@@ -76,8 +90,12 @@ public final class GroupRoute: @unchecked Sendable {
     }
 
     public func header(at index: Int) -> UnsafeRawPointer {
-        UnsafeRawPointer(headers + index * Ethernet.headerLength)
+        UnsafeRawPointer(headers + index * Self.headerStride)
     }
+
+    /// The length of member `index`'s header: 14, or 18 with a VLAN tag.
+    @inline(__always)
+    public func headerLength(at index: Int) -> Int { headerLengths[index] }
 }
 
 /// An immutable snapshot of who gets copies of what: built by the control plane, read by the
@@ -98,10 +116,13 @@ public final class ForwardingTable: Sendable {
     }
 
     /// The decision for one packet leaving `interfaceIndex`; the route is returned for its copies
-    /// and counters (nil when no member is known there).
+    /// and counters (nil when no member is known there). A packet a bridge forwards carries the
+    /// bridge port it leaves by (`physicalOutput`, 0 for a routed packet): it is looked up there
+    /// only, so that what leaves other ports of the bridge stays plain multicast.
     @inline(__always)
-    public func decide(interfaceIndex: Int32, packet: IPv4Summary) -> (Verdict, GroupRoute?) {
-        guard let route = routes[RouteKey(interfaceIndex: interfaceIndex, group: packet.destination)] else {
+    public func decide(interfaceIndex: Int32, physicalOutput: Int32 = 0, packet: IPv4Summary) -> (Verdict, GroupRoute?) {
+        let outgoing = physicalOutput != 0 ? physicalOutput : interfaceIndex
+        guard let route = routes[RouteKey(interfaceIndex: outgoing, group: packet.destination)] else {
             return (enabled ? .pass(.noMembers) : .pass(.disabled), nil)
         }
         guard enabled else { return (.pass(.disabled), route) }
@@ -109,25 +130,32 @@ public final class ForwardingTable: Sendable {
     }
 
     /// Builds the next snapshot from the control plane's memberships. Counters of routes and
-    /// members that already existed in `previous` are carried over.
+    /// members that already existed in `previous` are carried over. Each bridge port gets its own
+    /// routes: the members of its served interfaces that were heard behind it (`locations`).
     public static func build(
         enabled: Bool, maxClients: Int?, interfaces: [InterfaceInfo], memberships: [Membership],
-        previous: ForwardingTable?
+        previous: ForwardingTable?, bridgePorts: [BridgePort] = [], locations: PortLocations = PortLocations()
     ) -> ForwardingTable {
         let byName = Dictionary(interfaces.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var grouped: [RouteKey: [Membership]] = [:]
+        var grouped: [RouteKey: (interface: InterfaceInfo, bridge: String?, list: [Membership])] = [:]
         for membership in memberships {
             guard let interface = byName[membership.interface] else { continue }
-            grouped[RouteKey(interfaceIndex: interface.index, group: membership.group), default: []].append(membership)
+            grouped[RouteKey(interfaceIndex: interface.index, group: membership.group), default: (interface, nil, [])].list.append(membership)
+        }
+        for port in bridgePorts {
+            for membership in memberships where port.servedInterfaces.contains(membership.interface) {
+                guard let mac = membership.mac, locations[mac]?.portIndex == port.port.index else { continue }
+                let key = RouteKey(interfaceIndex: port.port.index, group: membership.group)
+                grouped[key, default: (port.port, membership.interface, [])].list.append(membership)
+            }
         }
         var routes: [RouteKey: GroupRoute] = [:]
-        for (key, list) in grouped {
-            let interface = byName[list[0].interface]!
+        for (key, entry) in grouped {
             let old = previous?.routes[key]
             // One member per host: a static entry and an IGMP entry for the same host merge,
             // the union of what they admit (static admits all).
             var byHost: [IPv4Address: Membership] = [:]
-            for m in list {
+            for m in entry.list {
                 if var existing = byHost[m.host] {
                     if existing.mac == nil { existing.mac = m.mac }
                     if m.origin == .staticEntry || existing.origin == .staticEntry { existing.filter = .anySource }
@@ -139,14 +167,15 @@ public final class ForwardingTable: Sendable {
             var oldCounters: [IPv4Address: MemberCounters] = [:]
             for member in old?.members ?? [] { oldCounters[member.host] = member.counters }
             let members = byHost.values.sorted { $0.host < $1.host }.map { m in
-                RouteMember(
-                    host: m.host, mac: m.mac.flatMap { $0.isUnicast ? $0 : nil }, filter: m.filter,
-                    counters: oldCounters[m.host] ?? MemberCounters())
+                let mac = m.mac.flatMap { $0.isUnicast ? $0 : nil }
+                return RouteMember(
+                    host: m.host, mac: mac, filter: m.filter, counters: oldCounters[m.host] ?? MemberCounters(),
+                    vlanID: entry.bridge == nil ? nil : mac.flatMap { locations[$0]?.vlanID })
             }
             let overLimit = maxClients.map { members.count > $0 } ?? false
             routes[key] = GroupRoute(
-                interface: interface, group: key.group, members: members, overLimit: overLimit,
-                counters: old?.counters ?? GroupCounters())
+                interface: entry.interface, group: key.group, members: members, overLimit: overLimit,
+                counters: old?.counters ?? GroupCounters(), bridge: entry.bridge)
         }
         return ForwardingTable(enabled: enabled, interfaces: interfaces, routes: routes)
     }

@@ -1,18 +1,31 @@
 /// Ethernet header constants and the copy header MUT prepends to each queued IP packet.
 public enum Ethernet {
     public static let headerLength = 14
+    /// With one 802.1Q tag.
+    public static let taggedHeaderLength = 18
+    public static let typeVLAN: UInt16 = 0x8100
     public static let typeIPv4: UInt16 = 0x0800
     public static let typeARP: UInt16 = 0x0806
 
-    /// Writes destination, source and type (14 bytes) at `pointer`.
+    /// Writes destination, source and type (14 bytes) at `pointer`; with a VLAN ID, an 802.1Q
+    /// tag (priority 0) before the type (18 bytes).
     public static func writeHeader(
         to pointer: UnsafeMutableRawPointer, destination: MACAddress, source: MACAddress,
-        etherType: UInt16 = typeIPv4
+        etherType: UInt16 = typeIPv4, vlanID: UInt16? = nil
     ) {
         destination.write(to: pointer)
         source.write(to: pointer + 6)
-        pointer.storeBytes(of: UInt8(etherType >> 8), toByteOffset: 12, as: UInt8.self)
-        pointer.storeBytes(of: UInt8(etherType & 0xFF), toByteOffset: 13, as: UInt8.self)
+        var offset = 12
+        func store(_ value: UInt16) {
+            pointer.storeBytes(of: UInt8(value >> 8), toByteOffset: offset, as: UInt8.self)
+            pointer.storeBytes(of: UInt8(value & 0xFF), toByteOffset: offset + 1, as: UInt8.self)
+            offset += 2
+        }
+        if let vlanID {
+            store(typeVLAN)
+            store(vlanID & 0x0FFF)
+        }
+        store(etherType)
     }
 }
 

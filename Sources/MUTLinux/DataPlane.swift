@@ -102,7 +102,7 @@ public final class DataPlane: @unchecked Sendable {
             counters.countPassed(.malformed)
             return true
         }
-        let (verdict, route) = snapshot.decide(interfaceIndex: packet.outputInterface, packet: summary)
+        let (verdict, route) = snapshot.decide(interfaceIndex: packet.outputInterface, physicalOutput: packet.physicalOutputInterface, packet: summary)
         if let route {
             route.counters.packets.wrappingAdd(1, ordering: .relaxed)
             route.counters.bytes.wrappingAdd(UInt64(packet.payload.count), ordering: .relaxed)
@@ -123,7 +123,8 @@ public final class DataPlane: @unchecked Sendable {
             var copies: UInt64 = 0
             for (memberIndex, member) in route.members.enumerated() where member.filter.admits(summary.source) {
                 if sender.isFull { flushEarly(sender) }
-                sender.append(header: route.header(at: memberIndex), packet: ipPacket, owner: member.counters)
+                sender.append(header: route.header(at: memberIndex), headerLength: route.headerLength(at: memberIndex),
+                              packet: ipPacket, owner: member.counters)
                 copies += 1
             }
             route.counters.copies.wrappingAdd(copies, ordering: .relaxed)

@@ -47,6 +47,8 @@ public enum QueueBindError: Error, CustomStringConvertible {
 public struct QueuedPacket {
     public var id: UInt32
     public var outputInterface: Int32
+    /// The bridge port a bridged packet leaves by (br_netfilter or the bridge family); 0 otherwise.
+    public var physicalOutputInterface: Int32 = 0
     public var payload: UnsafeRawBufferPointer
 }
 
@@ -200,11 +202,15 @@ public final class NetfilterQueue {
         if let out = attributes[Int(NFQA_IFINDEX_OUTDEV.rawValue)] {
             outputInterface = Int32(bitPattern: UInt32(bigEndian: mnl_attr_get_u32(out)))
         }
+        var physicalOutput: Int32 = 0
+        if let out = attributes[Int(NFQA_IFINDEX_PHYSOUTDEV.rawValue)] {
+            physicalOutput = Int32(bitPattern: UInt32(bigEndian: mnl_attr_get_u32(out)))
+        }
         var payload = UnsafeRawBufferPointer(start: nil, count: 0)
         if let data = attributes[Int(NFQA_PAYLOAD.rawValue)] {
             payload = UnsafeRawBufferPointer(start: mnl_attr_get_payload(data), count: Int(mnl_attr_get_payload_len(data)))
         }
-        return QueuedPacket(id: id, outputInterface: outputInterface, payload: payload)
+        return QueuedPacket(id: id, outputInterface: outputInterface, physicalOutputInterface: physicalOutput, payload: payload)
     }
 
     /// Appends a batch verdict (every packet with id ≤ `id` still queued gets `accept`/drop) to the

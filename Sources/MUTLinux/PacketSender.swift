@@ -5,8 +5,9 @@ import CMutLinux
 import MUTCore
 
 /// An AF_PACKET socket bound to one LAN interface that sends prebuilt Ethernet frames, many per
-/// `sendmmsg`. Each frame is two iovecs: the 14-byte header (owned by the table snapshot) and the
-/// IP packet (owned by the queue's receive buffer). Owned by one data-plane thread.
+/// `sendmmsg`. Each frame is two iovecs: the Ethernet header, 14 bytes or 18 with a VLAN tag
+/// (owned by the table snapshot), and the IP packet (owned by the queue's receive buffer). Owned
+/// by one data-plane thread.
 public final class PacketSender {
     public let interface: InterfaceInfo
     public let fd: Int32
@@ -54,9 +55,10 @@ public final class PacketSender {
 
     /// Queues one frame; the caller flushes first when `isFull`.
     @inline(__always)
-    public func append(header: UnsafeRawPointer, packet: UnsafeRawBufferPointer, owner: MemberCounters) {
+    public func append(header: UnsafeRawPointer, headerLength: Int = Ethernet.headerLength, packet: UnsafeRawBufferPointer,
+                       owner: MemberCounters) {
         let i = pending
-        vectors[2 * i] = iovec(iov_base: UnsafeMutableRawPointer(mutating: header), iov_len: Ethernet.headerLength)
+        vectors[2 * i] = iovec(iov_base: UnsafeMutableRawPointer(mutating: header), iov_len: headerLength)
         vectors[2 * i + 1] = iovec(iov_base: UnsafeMutableRawPointer(mutating: packet.baseAddress), iov_len: packet.count)
         owners[i] = Unmanaged.passUnretained(owner)
         pending = i + 1

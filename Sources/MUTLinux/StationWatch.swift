@@ -83,14 +83,7 @@ extension StationWatch {
     /// a port of (`/sys/class/net/AP/master`); nil when mutd does not serve it.
     public static func servedInterface(apIndex: Int32, among served: [ServedInterface]) -> String? {
         if let direct = served.first(where: { $0.index == apIndex }) { return direct.name }
-        var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
-        guard if_indextoname(UInt32(bitPattern: apIndex), &name) != nil else { return nil }
-        let ap = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var target = [CChar](repeating: 0, count: 256)
-        let length = readlink("/sys/class/net/\(ap)/master", &target, target.count - 1)
-        guard length > 0 else { return nil }
-        let master = String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let bridge = master.split(separator: "/").last.map(String.init)
+        guard let ap = Syscall.interfaceName(index: apIndex), let bridge = Syscall.bridgeMaster(of: ap) else { return nil }
         return served.first { $0.name == bridge }?.name
     }
 }

@@ -49,21 +49,6 @@ extension Syscall {
         }
     }
 
-    /// recvfrom on an AF_PACKET socket: the frame length and its packet type (PACKET_HOST,
-    /// PACKET_OUTGOING, ...); nil when nothing is pending.
-    public static func receivePacket(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> (Int, UInt8)? {
-        var address = sockaddr_ll()
-        var length = socklen_t(MemoryLayout<sockaddr_ll>.size)
-        let received = try retryingUnlessWouldBlock("recvfrom(AF_PACKET)") {
-            withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.recvfrom(fd, buffer.baseAddress, buffer.count, 0, $0, &length)
-                }
-            }
-        }
-        return received.map { ($0, address.sll_pkttype) }
-    }
-
     public static func interfaceIndex(_ name: String) throws(SystemError) -> Int32 {
         let index = if_nametoindex(name)
         if index == 0 { throw SystemError("if_nametoindex(\(name))", errno: Glibc.errno) }
@@ -84,5 +69,28 @@ extension Syscall {
         var address: UInt32 = 0
         guard cmut_interface_ipv4(fd, name, &address) == 0 else { return nil }
         return IPv4Address(UInt32(bigEndian: address))
+    }
+
+    /// The bridge an interface is a port of (its sysfs `master` link), nil when it is none's.
+    public static func bridgeMaster(of port: String) -> String? {
+        guard InterfaceName.isValid(port), Glibc.access("/sys/class/net/\(port)/brport", F_OK) == 0 else { return nil }
+        var target = [CChar](repeating: 0, count: 4096)
+        let length = Glibc.readlink("/sys/class/net/\(port)/master", &target, target.count - 1)
+        guard length > 0 else { return nil }
+        let path = String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return path.split(separator: "/").last.map(String.init)
+    }
+
+    /// True when `upper` is stacked on `lower` (a VLAN device on a bridge: sysfs `lower_NAME`).
+    public static func isStacked(_ upper: String, on lower: String) -> Bool {
+        InterfaceName.isValid(upper) && InterfaceName.isValid(lower)
+            && Glibc.access("/sys/class/net/\(upper)/lower_\(lower)", F_OK) == 0
+    }
+
+    /// The name of the interface with `index`, nil when there is none.
+    public static func interfaceName(index: Int32) -> String? {
+        var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
+        guard if_indextoname(UInt32(bitPattern: index), &name) != nil else { return nil }
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -24,6 +24,7 @@ final class Daemon {
     private enum Source {
         case signals, neighbours
         case snooper(IGMPSnooper)
+        case bridgePort(IGMPSnooper)
         case stations(StationWatch)
     }
     private let sources: [Int32: Source]
@@ -32,9 +33,11 @@ final class Daemon {
         self.loaded = loaded
         self.log = log
         sockets = try DaemonSockets(config: loaded.config, table: table, counters: counters, stopFlag: stopFlag)
-        core = ControlPlane(config: loaded.config, interfaces: sockets.interfaces, bootID: Self.bootID)
+        core = ControlPlane(config: loaded.config, interfaces: sockets.interfaces, bridgePorts: sockets.bridgePorts.ports,
+                            bootID: Self.bootID)
         var sources: [Int32: Source] = [sockets.signals: .signals, sockets.neighbours.fd: .neighbours]
         for snooper in sockets.snoopers { sources[snooper.fd] = .snooper(snooper) }
+        for tap in sockets.bridgePorts.taps { sources[tap.fd] = .bridgePort(tap) }
         if let stations = sockets.stations { sources[stations.fd] = .stations(stations) }
         self.sources = sources
     }
@@ -65,6 +68,7 @@ final class Daemon {
             }
         }
         let config = core.config
+        sockets.bridgePorts.summary.forEach { log.info($0) }
         if sockets.stations == nil {
             log.info("no nl80211 here (no Wi-Fi access point driver): station events off, memberships follow IGMP and the neighbour table only")
         }
@@ -102,6 +106,7 @@ final class Daemon {
                 case .signals: if handleSignals() == .stop { return }
                 case .neighbours: readNeighbourEvents()
                 case .snooper(let snooper): readFrames(snooper)
+                case .bridgePort(let tap): readPortFrames(tap)
                 case .stations(let watch): readStationEvents(watch)
                 case nil: controlReady.append(entry)
                 }
@@ -119,10 +124,19 @@ final class Daemon {
     private func readFrames(_ snooper: IGMPSnooper) {
         let name = snooper.interface.name
         do {
-            try snooper.readFrames { frame, outgoing in
+            try snooper.readFrames { frame, outgoing, _ in
                 core.heard(frame: frame, interface: name, direction: outgoing ? .outgoing : .incoming, now: Syscall.monotonicSeconds())
             }
         } catch { log.warning("IGMP snooping on \(name): \(error)") }
+    }
+
+    private func readPortFrames(_ tap: IGMPSnooper) {
+        let port = tap.interface
+        do {
+            try tap.readFrames { frame, _, tagControl in
+                core.heardOnBridgePort(frame: frame, portIndex: port.index, tagControl: tagControl, now: Syscall.monotonicSeconds())
+            }
+        } catch { log.warning("IGMP on bridge port \(port.name): \(error)") }
     }
 
     private func readStationEvents(_ watch: StationWatch) {
@@ -188,7 +202,8 @@ final class Daemon {
 
     private func publish(_ inputs: TableInputs) {
         let next = ForwardingTable.build(enabled: inputs.enabled, maxClients: inputs.maxClients, interfaces: sockets.infos,
-                                         memberships: inputs.memberships, previous: table.load())
+                                         memberships: inputs.memberships, previous: table.load(),
+                                         bridgePorts: sockets.bridgePorts.ports, locations: inputs.portLocations)
         table.publish(next)
         // The previous snapshot and the build's temporaries are freed by now: give the pages back,
         // so that resident memory follows the table rather than its high-water mark.

@@ -26,7 +26,7 @@ extension Daemon: ControlHandler {
         if let text = Syscall.readTextFile("/proc/net/netfilter/nfnetlink_queue") {
             report.queueDrops = QueueStatistics.parse(text).filter { config.queues.contains($0.queue) }.reduce(0) { $0 &+ $1.drops }
         }
-        report.groups = table.load().routes.count
+        report.groups = table.load().routes.values.filter { $0.bridge == nil }.count  // a port's routes repeat its bridge's
         return report
     }
 

@@ -19,6 +19,7 @@ struct DaemonSockets {
     let snoopers: [IGMPSnooper]
     let dataPlanes: [DataPlane]
     let control: ControlServer
+    let bridgePorts: BridgePortSockets
     /// nl80211 station events; nil where the router has no Wi-Fi (mutd works as without).
     let stations: StationWatch?
 
@@ -54,10 +55,11 @@ struct DaemonSockets {
             }
         }
         self.snoopers = snoopers
+        bridgePorts = try BridgePortSockets(config: config, interfaces: infos)
         var planes: [DataPlane] = []
         for queueNumber in config.queues {
             var senders: [PacketSender] = []
-            for info in infos {
+            for info in infos + bridgePorts.senderInterfaces {
                 do { senders.append(try PacketSender(interface: info)) } catch {
                     throw Self.packetSocketError("cannot open an AF_PACKET socket on \(info.name)", error)
                 }

@@ -17,6 +17,9 @@ struct Mutd: ParsableCommand {
     @Option(name: .customLong("interface"), help: "LAN interface to serve (repeatable).")
     var interfaces: [String] = []
 
+    @Option(name: .customLong("bridge-port"), help: "Port of a bridge given as --interface: translate what the bridge forwards out of it (repeatable).")
+    var bridgePorts: [String] = []
+
     @Option(help: "NFQUEUE number N or range N-M (default 0).")
     var queue: String?
 
@@ -78,6 +81,7 @@ struct Mutd: ParsableCommand {
     func flagSettings() throws(ConfigError) -> ConfigFile {
         var flags = ConfigFile()
         flags.interfaces = interfaces
+        flags.bridgePorts = bridgePorts
         flags.queue = queue
         flags.socket = socket
         flags.socketGroup = socketGroup

@@ -244,6 +244,22 @@ private func fixture(_ hex: String) -> [UInt8] { Build.bytes(hex: hex) }
         #expect(throws: ParseError.notIPv4(etherType: 0x8100)) { try parse(doubleTagged) }
     }
 
+    /// Tagged frames cut short anywhere in or just after the tag, or with a tag in front of
+    /// something other than IPv4, are refused without reading past the buffer.
+    @Test func malformedTaggedFramesAreRefused() throws {
+        let igmp = Build.message(type: 0x16, body: Build.address(ip("239.5.5.5")))
+        let tagged = Build.frame(igmp, destination: ip("239.5.5.5"), vlan: 10)
+        for length in 12..<38 {
+            #expect(throws: ParseError.self) { try parse(Array(tagged[0..<length])) }
+        }
+        var arp = tagged
+        arp[16] = 0x08
+        arp[17] = 0x06
+        #expect(throws: ParseError.notIPv4(etherType: 0x0806)) { try parse(arp) }
+        // The tag's VLAN ID is its low 12 bits: priority and DEI bits never leak into it.
+        #expect(try parse(Build.frame(igmp, destination: ip("239.5.5.5"), vlan: 0xF00A)).ethernet.vlanID == 10)
+    }
+
     @Test func ipOptions() throws {
         let igmp = Build.message(type: 0x16, body: Build.address(ip("239.5.5.5")))
         #expect(try parse(Build.frame(igmp, routerAlert: false)).ip.routerAlert == false)

@@ -36,6 +36,10 @@ ROUTER_UP_IP=10.10.1.1
 ROUTER_LAN_IP=10.10.2.1
 SENDER_TTL=16
 QUEUE=0
+# The router's LAN interfaces: smcrouted routes $GROUP to each, the queue rule covers each.
+LAN_INTERFACES=${LAN_INTERFACES:-lan0}
+# Bridged mode: ports of a LAN bridge whose bridged multicast is translated (--bridge-port).
+BRIDGE_PORTS=${BRIDGE_PORTS:-}
 
 PREFIX="mut$$"
 NS_SRC="$PREFIX-src"
@@ -261,12 +265,13 @@ topology() {
 start_smcroute() {
 	command -v smcrouted >/dev/null || skip "smcrouted not installed"
 	local conf="$WORKDIR/smcroute.conf"
-	cat >"$conf" <<-EOF
-	phyint up0 enable
-	phyint lan0 enable
-	mroute from up0 group $GROUP to lan0
-	mroute from up0 source $SOURCE_IP group $GROUP to lan0
-	EOF
+	local lan
+	{
+		echo "phyint up0 enable"
+		for lan in $LAN_INTERFACES; do echo "phyint $lan enable"; done
+		echo "mroute from up0 group $GROUP to $LAN_INTERFACES"
+		echo "mroute from up0 source $SOURCE_IP group $GROUP to $LAN_INTERFACES"
+	} >"$conf"
 	ip netns exec "$NS_RTR" smcrouted -n -f "$conf" -u "$WORKDIR/smcroute.sock" \
 		-i "$PREFIX" -P "$WORKDIR/smcroute.pid" -l info >"$WORKDIR/smcroute.log" 2>&1 &
 	SMCROUTE_PID=$!
@@ -353,7 +358,10 @@ bridge_viewers() {
 
 load_queue_rule() {
 	if [ -x "$ROOT/nft-rules/load" ]; then
-		in_ns "$NS_RTR" "$ROOT/nft-rules/load" --interface lan0 --queue "$QUEUE" \
+		local lan args=()
+		for lan in $LAN_INTERFACES; do args+=(--interface "$lan"); done
+		for lan in $BRIDGE_PORTS; do args+=(--bridge-port "$lan"); done
+		in_ns "$NS_RTR" "$ROOT/nft-rules/load" "${args[@]}" --queue "$QUEUE" \
 			>"$WORKDIR/rules.log" 2>&1 || fail "nft-rules/load failed: $(tail -n 3 "$WORKDIR/rules.log")"
 		say "queue rule: nft-rules/load ($(head -n 1 "$WORKDIR/rules.log"))"
 		return 0
@@ -417,10 +425,12 @@ start_translator() {
 	TRANSLATOR_LOG="$WORKDIR/translator.log"
 	case "$kind" in
 	mutd)
+		for i in $LAN_INTERFACES; do args+=(--interface "$i"); done
+		for i in $BRIDGE_PORTS; do args+=(--bridge-port "$i"); done
 		for i in "$@"; do args+=(--static "$GROUP,$(client_ip "$i")"); done
 		MUTD_SOCKET="$WORKDIR/mutd.sock"
 		# MUTD_ARGS: extra flags a test passes (an array; may be unset).
-		ip netns exec "$NS_RTR" "$MUT_BIN_DIR/mutd" --interface lan0 --queue "$QUEUE" "${args[@]}" \
+		ip netns exec "$NS_RTR" "$MUT_BIN_DIR/mutd" --queue "$QUEUE" "${args[@]}" \
 			${MUTD_ARGS[@]+"${MUTD_ARGS[@]}"} \
 			--log-level debug --socket "$MUTD_SOCKET" >"$TRANSLATOR_LOG" 2>&1 &
 		TRANSLATOR_PID=$!

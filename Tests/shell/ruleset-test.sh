@@ -202,6 +202,29 @@ table inet mut {'
 	expect_line "repeated interface once" "$native" 'define lan_interfaces = { "br-lan" }'
 	expect_line "highest queue" "$native" 'define mut_queue = 65535'
 
+	# Bridged mode: a bridge-family table natively; physdev rules, routed rules that skip
+	# bridged packets, and br_netfilter's switches (recorded for --unload) with xtables.
+	run --dry-run --interface br-lan --bridge-port wlan0 --bridge-port=wlan1 --bridge-port wlan0
+	expect_status "dry run, bridge ports" 0
+	native=$(native_part "$out")
+	xtables=$(xtables_part "$out")
+	expect_contains "bridge table replaced in the same transaction" "$native" 'table bridge mut
+delete table bridge mut
+table bridge mut {'
+	expect_contains "bridge table: the ports, once each" "$native" \
+		'oifname { "wlan0", "wlan1" } ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 counter queue num 0 bypass'
+	expect_line "routed table still there" "$native" 'define lan_interfaces = { "br-lan" }'
+	expect_equal "xtables commands with bridge ports" \
+"-t security -N MUT
+-t security -A MUT -d 224.0.0.0/24 -j RETURN
+-t security -A MUT -o br-lan -m physdev ! --physdev-is-bridged -d 224.0.0.0/4 -j NFQUEUE --queue-num 0 --queue-bypass
+-t security -A MUT -m physdev --physdev-out wlan0 --physdev-is-bridged -d 224.0.0.0/4 -j NFQUEUE --queue-num 0 --queue-bypass
+-t security -A MUT -m physdev --physdev-out wlan1 --physdev-is-bridged -d 224.0.0.0/4 -j NFQUEUE --queue-num 0 --queue-bypass
+-t security -A FORWARD -d 224.0.0.0/4 -j MUT" "$xtables"
+	expect_contains "dry run says br_netfilter is switched and recorded" "$out" 'mut-restore PATH VALUE'
+	run --dry-run --interface br-lan --bridge-port wlan0 --queue 1-2
+	expect_contains "bridge table with fanout for a range" "$(native_part "$out")" 'queue num 1-2 bypass,fanout'
+
 	run --dry-run --unload
 	expect_status "--unload --dry-run needs no interface" 0
 	expect_contains "--unload --dry-run: native" "$out" 'delete table inet mut'
@@ -250,6 +273,10 @@ table inet mut {'
 -i lan0 --queue 5-3|--queue: '5-3' is not a range N-M with N < M
 -i lan0 --queue 3-3|--queue: '3-3' is not a range N-M with N < M
 -i lan0 --bogus|unknown argument '--bogus'
+--bridge-port wlan0|at least one --interface is needed
+-i br-lan --bridge-port|--bridge-port needs an interface name
+-i br-lan --bridge-port a/b|--bridge-port: 'a/b' is not a valid interface name
+-i br-lan --bridge-port br-lan|--bridge-port: br-lan is also an --interface
 EOF
 	run --dry-run --interface 'lan 0'
 	expect_status "interface with a space" 2

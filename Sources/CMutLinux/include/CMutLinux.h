@@ -40,6 +40,11 @@ int cmut_interface_hwaddr(int fd, const char *name, uint8_t out[6]);
 // Interface IPv4 address by name (SIOCGIFADDR), network byte order; 0 or -1 with errno.
 int cmut_interface_ipv4(int fd, const char *name, uint32_t *out);
 
+// recvmsg on an AF_PACKET socket with PACKET_AUXDATA on: the frame length, its packet type, and
+// the 802.1Q tag control information the kernel took out of the frame (*vlan_tci = -1 when the
+// frame had none). 0 when nothing is pending (EAGAIN), -1 with errno on error.
+ssize_t cmut_receive_packet(int fd, void *buffer, size_t length, uint8_t *packet_type, int32_t *vlan_tci);
+
 // Blocks SIGINT, SIGTERM, SIGHUP and SIGPIPE-ignore for the process and returns a signalfd for
 // the three; -1 with errno.
 int cmut_signalfd_for_daemon(void);

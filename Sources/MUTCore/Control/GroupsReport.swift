@@ -37,6 +37,9 @@ public struct GroupReport: Equatable, Sendable {
     }
 
     public var interface: String
+    /// For what a bridge forwards out of one of its ports (`--bridge-port`): that port. The
+    /// entry's `interface` is then the served interface its members were learned on.
+    public var bridgePort: String?
     public var group: IPv4Address
     /// Sources seen sending to the group (the daemon keeps the last one).
     public var sources: [IPv4Address]
@@ -69,7 +72,9 @@ public struct GroupsReport: Equatable, Sendable {
     public var groups: [GroupReport]
 
     public init(groups: [GroupReport]) {
-        self.groups = groups.sorted { ($0.interface, $0.group.value) < ($1.interface, $1.group.value) }
+        self.groups = groups.sorted {
+            ($0.interface, $0.group.value, $0.bridgePort ?? "") < ($1.interface, $1.group.value, $1.bridgePort ?? "")
+        }
     }
 
     /// Builds the report from the snapshot the data plane uses (counters, merged members, mode)
@@ -81,7 +86,7 @@ public struct GroupsReport: Equatable, Sendable {
         var reports: [GroupReport] = []
         for route in table.routes.values {
             let clients = route.members.map { member -> ClientReport in
-                let entries = origins[MembershipKey(interface: route.interface.name, group: route.group, host: member.host)] ?? []
+                let entries = origins[MembershipKey(interface: route.bridge ?? route.interface.name, group: route.group, host: member.host)] ?? []
                 let isStatic = entries.contains { $0.origin == .staticEntry }
                 var version: Int?
                 var expiresAt: Double?
@@ -111,14 +116,16 @@ public struct GroupsReport: Equatable, Sendable {
                 mode = .translating
             }
             let lastSource = route.counters.lastSource.load(ordering: .relaxed)
-            reports.append(GroupReport(
-                interface: route.interface.name, group: route.group,
+            var report = GroupReport(
+                interface: route.bridge ?? route.interface.name, group: route.group,
                 sources: lastSource == 0 ? [] : [IPv4Address(lastSource)],
                 packets: route.counters.packets.load(ordering: .relaxed),
                 bytes: route.counters.bytes.load(ordering: .relaxed),
                 copies: route.counters.copies.load(ordering: .relaxed),
                 passed: route.counters.passed.load(ordering: .relaxed),
-                mode: mode, clients: clients))
+                mode: mode, clients: clients)
+            if route.bridge != nil { report.bridgePort = route.interface.name }
+            reports.append(report)
         }
         self.init(groups: reports)
     }
@@ -148,7 +155,7 @@ public struct GroupsReport: Equatable, Sendable {
         if groups.isEmpty { return "no groups\n" }
         let groupRows = [["INTERFACE", "GROUP", "SOURCE", "MODE", "PACKETS", "BYTES", "COPIES", "PASSED", "CLIENTS"]]
             + groups.map { g in
-                [g.interface, g.group.description, g.sources.isEmpty ? "-" : g.sources.map(\.description).joined(separator: ","),
+                [g.bridgePort.map { "\(g.interface)/\($0)" } ?? g.interface, g.group.description, g.sources.isEmpty ? "-" : g.sources.map(\.description).joined(separator: ","),
                  g.mode, String(g.packets), String(g.bytes), String(g.copies), String(g.passed), String(g.clients.count)]
             }
         let groupLines = TextTable(columns: [.left, .left, .left, .left, .right, .right, .right, .right, .right], rows: groupRows).lines
@@ -181,9 +188,9 @@ public struct GroupsReport: Equatable, Sendable {
 
 extension GroupReport {
     public var json: JSONValue {
-        .object([
-            ("group", .string(group.description)),
-            ("interface", .string(interface)),
+        var head: [(String, JSONValue)] = [("group", .string(group.description)), ("interface", .string(interface))]
+        if let bridgePort { head.append(("bridge_port", .string(bridgePort))) }
+        return .object(head + [
             ("sources", .array(sources.map { .string($0.description) })),
             ("packets", .uint(packets)),
             ("bytes", .uint(bytes)),
@@ -198,6 +205,7 @@ extension GroupReport {
     init(json: JSONValue, context: String) throws(ReportDecodingError) {
         let r = ReportReader(json, context: context)
         interface = try r.string("interface")
+        bridgePort = try r.optionalString("bridge_port")
         group = try Self.address(r, "group", context)
         var sources: [IPv4Address] = []
         if r.has("sources") {

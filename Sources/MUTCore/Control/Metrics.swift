@@ -51,7 +51,8 @@ public enum MetricsExposition {
             translatingBy[name] = 0
             clientsBy[name] = 0
         }
-        for g in groups.groups {
+        // A bridge port's entry repeats members of its bridge's entry: counted once, there.
+        for g in groups.groups where g.bridgePort == nil {
             groupsBy[g.interface, default: 0] += 1
             translatingBy[g.interface, default: 0] += g.translating ? 1 : 0
             clientsBy[g.interface, default: 0] += g.clients.count

@@ -42,11 +42,14 @@ public struct TableInputs: Equatable, Sendable {
     public var enabled: Bool
     public var maxClients: Int?
     public var memberships: [Membership]
+    /// Bridged mode: which bridge port (and VLAN) each host sits behind.
+    public var portLocations: PortLocations
 
-    public init(enabled: Bool, maxClients: Int?, memberships: [Membership]) {
+    public init(enabled: Bool, maxClients: Int?, memberships: [Membership], portLocations: PortLocations = PortLocations()) {
         self.enabled = enabled
         self.maxClients = maxClients
         self.memberships = memberships
+        self.portLocations = portLocations
     }
 }
 

@@ -40,6 +40,9 @@ struct ForwardingEntry: Equatable {
 public struct ControlPlane {
     public internal(set) var config: DaemonConfig
     public let interfaces: [ServedInterface]
+    /// Bridged mode: the named ports (`--bridge-port`) and where hosts sit behind them.
+    public let bridgePorts: [BridgePort]
+    public internal(set) var portLocations = PortLocations()
     public internal(set) var table: MembershipTable
     var neighbours = NeighbourCache()
     var queriers: [String: OwnQuerier] = [:]
@@ -59,7 +62,7 @@ public struct ControlPlane {
     var effects: [ControlEffect] = []
     private var lastPublished: [ForwardingEntry]?
     var membershipsChanged = true
-    private var tableIsStale = false
+    var tableIsStale = false
     let bootIDForSnapshot: String
     var lastSavedState: SavedState?
     var lastSaveTime = -Double.infinity
@@ -71,9 +74,10 @@ public struct ControlPlane {
     /// Refused memberships are summarised at most this often: never one log line per report.
     public static let refusalLogInterval = 10.0
 
-    public init(config: DaemonConfig, interfaces: [ServedInterface], bootID: String) {
+    public init(config: DaemonConfig, interfaces: [ServedInterface], bridgePorts: [BridgePort] = [], bootID: String) {
         self.config = config
         self.interfaces = interfaces
+        self.bridgePorts = bridgePorts
         bootIDForSnapshot = bootID
         table = MembershipTable(config: config.membership)
         for link in interfaces {
@@ -136,6 +140,7 @@ public struct ControlPlane {
     /// Timers: expiry, due queries, resolution retries, the periodic save.
     public mutating func tick(now: Double) {
         record(table.expire(now: now))
+        expirePortLocations(now: now)
         sendDueQueries(now: now)
         if refusedSinceLog > 0 && now - lastRefusalLog >= Self.refusalLogInterval {
             let limits = table.config.limits
@@ -197,7 +202,7 @@ public struct ControlPlane {
     /// SIGHUP: a new configuration. Learned state and `mutctl add` entries are kept; settings
     /// that need new sockets (interfaces, queues, socket) take effect at the next start.
     public mutating func reload(_ next: DaemonConfig, from path: String, now: Double) {
-        if next.interfaces != config.interfaces || next.queues != config.queues
+        if next.interfaces != config.interfaces || next.bridgePorts != config.bridgePorts || next.queues != config.queues
             || next.socketPath != config.socketPath || next.socketGroup != config.socketGroup {
             effects.append(.log(.warning, "SIGHUP: interface, queue and socket changes take effect at the next start"))
         }
@@ -238,7 +243,8 @@ public struct ControlPlane {
         lastPublished = forwarding
         neighbours.track(memberships, now: now, log: &effects)
         neighbours.keepPending(only: Set(memberships.map { NeighbourKey(interface: $0.interface, address: $0.host) }))
-        effects.append(.publishTable(TableInputs(enabled: config.enabled, maxClients: config.maxClients, memberships: memberships)))
+        effects.append(.publishTable(TableInputs(enabled: config.enabled, maxClients: config.maxClients, memberships: memberships,
+                                                 portLocations: portLocations)))
         publications += 1
         save(now: now, force: true)
     }

@@ -9,7 +9,8 @@ import MUTCore
 /// length (2 bytes, big endian), fed to one small table one simulated second apart, with expiry in
 /// between: each chunk as a whole frame, and again as a bare IGMP message with its checksum
 /// rewritten to hold (from one of three hosts), so that mutations reach the state machine; the whole input
-/// is also parsed as a single frame. Must never trap or hang; the
+/// is also parsed as a single frame. Frames that parse (802.1Q-tagged ones too) also place their
+/// sender on a bridge port, as bridged mode's port watch does. Must never trap or hang; the
 /// preconditions are the table's invariants, so a trap there is a bug the fuzzer found.
 public func fuzzIGMP(_ bytes: UnsafeRawBufferPointer) {
     let limits = MembershipLimits(maxGroups: 4, maxHostsPerGroup: 2, maxEntries: 6, maxSourcesPerEntry: 8)
@@ -30,6 +31,7 @@ public func fuzzIGMP(_ bytes: UnsafeRawBufferPointer) {
     }
     _ = table.handle(frame: bytes, interface: "fuzz0", now: 0)
     checkInvariants()
+    var locations = PortLocations(lifetime: 5, capacity: 3)
     var reader = ByteReader(bytes)
     var now = 1.0
     while let length = try? reader.readUInt16(), let frame = try? reader.readBytes(min(Int(length), reader.remaining)) {
@@ -40,6 +42,16 @@ public func fuzzIGMP(_ bytes: UnsafeRawBufferPointer) {
             _ = table.handle(message, interface: "fuzz0", hostMAC: MACAddress(UInt64(0x0200_0000_0000) | UInt64(host)),
                              hostIP: IPv4Address(10, 0, 0, host), now: now)
         }
+        if let packet = try? IGMPPacket.parse(frame: frame) {
+            let tagControl = frame.count >= 2 ? UInt16(frame[frame.count - 2]) << 8 | UInt16(frame[frame.count - 1]) : nil
+            let vlan = PortLocations.vlanID(tagControl: tagControl) ?? packet.ethernet.vlanID
+            _ = locations.record(mac: packet.senderMAC, portIndex: Int32(now.truncatingRemainder(dividingBy: 2)), vlanID: vlan, now: now)
+            precondition(vlan.map { $0 <= 0x0FFF } ?? true, "VLAN ID wider than 12 bits")
+        }
+        _ = locations.expire(now: now)
+        precondition(locations.byMAC.count <= locations.capacity, "port locations unbounded")
+        precondition(locations.byMAC.values.allSatisfy { now - $0.seenAt < locations.lifetime }, "stale port location kept")
+        precondition(locations.byMAC.keys.allSatisfy(\.isUnicast), "group address placed on a port")
         _ = table.expire(now: now)
         checkInvariants()
         now += 1
