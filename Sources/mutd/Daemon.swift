@@ -9,7 +9,7 @@ import Glibc
 /// the published table; nothing here decides anything.
 final class Daemon {
     private var loaded: LoadedConfig
-    private var log: Log
+    var log: Log
     var core: ControlPlane
     let sockets: DaemonSockets
     let counters = DataPlaneCounters()
@@ -119,39 +119,6 @@ final class Daemon {
                 return
             }
         }
-    }
-
-    private func readFrames(_ snooper: IGMPSnooper) {
-        let name = snooper.interface.name
-        do {
-            try snooper.readFrames { frame, outgoing, _ in
-                core.heard(frame: frame, interface: name, direction: outgoing ? .outgoing : .incoming, now: Syscall.monotonicSeconds())
-            }
-        } catch { log.warning("IGMP snooping on \(name): \(error)") }
-    }
-
-    private func readPortFrames(_ tap: IGMPSnooper) {
-        let port = tap.interface
-        do {
-            try tap.readFrames { frame, _, tagControl in
-                core.heardOnBridgePort(frame: frame, portIndex: port.index, tagControl: tagControl, now: Syscall.monotonicSeconds())
-            }
-        } catch { log.warning("IGMP on bridge port \(port.name): \(error)") }
-    }
-
-    private func readStationEvents(_ watch: StationWatch) {
-        do {
-            for event in try watch.readEvents() {
-                let served = StationWatch.servedInterface(apIndex: event.interfaceIndex, among: sockets.interfaces)
-                core.station(event, on: served, now: Syscall.monotonicSeconds())
-            }
-        } catch { log.warning("nl80211: \(error)") }
-    }
-
-    private func readNeighbourEvents() {
-        do {
-            for event in try sockets.neighbours.readEvents() { core.neighbour(event, now: Syscall.monotonicSeconds()) }
-        } catch { log.warning("rtnetlink: \(error)") }
     }
 
     private enum SignalOutcome { case stop, carryOn }
