@@ -115,6 +115,9 @@ start_hostapd() {  # start_hostapd 0|1 (multicast_to_unicast)
 	ssid=mut-lab
 	hw_mode=g
 	channel=1
+	# 0.5 s: fewer frames for the emulated CPU, and a station that waits a little
+	# long for a beacon does not drop its association at once.
+	beacon_int=500
 	supported_rates=60 90 120 180 240 360 480 540
 	basic_rates=60 120 240
 	wpa=2
@@ -127,6 +130,13 @@ start_hostapd() {  # start_hostapd 0|1 (multicast_to_unicast)
 	hostapd /run/wifi/hostapd.conf >>"$OUT/hostapd.log" 2>&1 &
 	HOSTAPD_PID=$!
 	HOSTAPD_MODE=$1
+	wait_until 30 sh -c 'hostapd_cli -p /run/wifi/hostapd -i wlan0 status 2>/dev/null | grep -q "^state=ENABLED"' \
+		|| log "hostapd not enabled after 30 s"
+	# wpa_supplicant backs off its scans while no AP is there: ask for one now.
+	for i in $(seq 1 $STATIONS); do
+		wpa_cli -p /run/wifi/ctrl-sta$i -i wlan$i status 2>/dev/null | grep -q '^wpa_state=COMPLETED' \
+			|| wpa_cli -p /run/wifi/ctrl-sta$i -i wlan$i reassociate >/dev/null 2>&1
+	done
 	all_associated 120 || { log "stations did not associate: $(associated_count)/$STATIONS"; return 1; }
 	log "hostapd multicast_to_unicast=$1: $STATIONS stations associated"
 }
@@ -176,17 +186,27 @@ clients = {c.get("ip") for g in json.load(open(sys.argv[1]))["groups"] for c in 
 sys.exit(0 if set(sys.argv[2:]) <= clients else 1)' "$1" $(for i in $WATCHING; do echo 192.168.50.1$i; done)
 }
 
+received_counts() {  # what the stations received and the AP sent so far
+	local i
+	for i in $(seq 1 $STATIONS); do ip -n sta$i -s link show wlan$i | awk '/RX:/ { getline; printf "%s ", $2 }'; done
+	ip -s link show wlan0 | awk '/TX:/ { getline; print $2 }'
+}
+
 # --- one scenario --------------------------------------------------------------
 run_scenario() {  # NAME LOSS MODE
-	local name=$1 loss=$2 mode=$3 dir=$OUT/$1 i pids=""
+	# Everything is written to the guest's tmpfs first and copied to the share
+	# at the end: writing through 9p per packet costs the emulated CPU dearly.
+	local name=$1 loss=$2 mode=$3 dir=/tmp/scenario/$1 i pids=""
 	mkdir -p "$dir"
 	log "scenario $name: loss $loss, $mode, ${SECONDS_STREAM}s at ${PPS} pps"
 	echo "$loss $mode $SECONDS_STREAM $PPS" >"$dir/params"
+	# The stations associate over the kernel's own lossless medium (fast), then
+	# the scenario's medium takes over.
+	if [ "$mode" = hostapd-m2u ]; then start_hostapd 1; else start_hostapd 0; fi || echo setup >"$dir/failed"
 	python3 "$TOOLS/medium.py" --radios $((STATIONS + 1)) --loss "$loss" --stats "$dir/medium.json" \
 		>"$dir/medium.log" 2>&1 &
 	local medium_pid=$!
 	wait_until 30 grep -q registered "$dir/medium.log" || { log "medium did not register"; cat "$dir/medium.log" >>"$OUT/guest.log"; }
-	if [ "$mode" = hostapd-m2u ]; then start_hostapd 1; else start_hostapd 0; fi || echo setup >"$dir/failed"
 	all_associated 60 || { log "stations not associated"; echo associate >"$dir/failed"; }
 	[ "$mode" = mutd ] && { start_mutd "$dir" || echo mutd >"$dir/failed"; }
 	iw dev wlan0 station dump >"$dir/ap-before.txt"
@@ -201,14 +221,22 @@ run_scenario() {  # NAME LOSS MODE
 		pids="$pids $!"
 	done
 	if [ "$mode" = mutd ]; then
-		wait_until 20 watchers_known "$dir/groups-before.json" && log "mutd knows both watching stations" \
+		wait_until 30 watchers_known "$dir/groups-before.json" && log "mutd knows both watching stations" \
 			|| log "mutd does not know both watching stations"
 	else
 		sleep 2
 	fi
 	ip netns exec src python3 "$TOOLS/ts-replay" --file "$BED/stream.ts" --group $GROUP --port $PORT \
 		--pps "$PPS" --seconds "$SECONDS_STREAM" --log "$dir/sent.bin" >"$dir/sender.log" 2>&1
-	sleep 2
+	# A busy guest delivers late: wait until nothing moves any more (at most 60 s).
+	local now last="" still=0
+	for i in $(seq 1 60); do
+		now=$(received_counts)
+		if [ "$now" = "$last" ]; then still=$((still + 1)); [ $still -ge 3 ] && break; else still=0; fi
+		last=$now
+		sleep 1
+	done
+	log "scenario $name: delivery settled $i s after the sender ended"
 	iw dev wlan0 station dump >"$dir/ap-after.txt"
 	if [ "$mode" = mutd ]; then
 		mutctl groups --json >"$dir/groups.json" 2>&1
@@ -220,6 +248,7 @@ run_scenario() {  # NAME LOSS MODE
 	ethtool -S wlan0 >"$dir/ap-ethtool.txt" 2>&1
 	ps -eo pid,comm,time --sort=-time | head -n 12 >"$dir/cpu.txt"
 	cat /proc/net/netlink >"$dir/netlink.txt"
+	cp -r "$dir" "$OUT/" || log "cannot copy $name's results to the share"
 	log "scenario $name: recorded"
 }
 

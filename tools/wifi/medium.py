@@ -23,6 +23,7 @@ import errno
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import struct
@@ -68,11 +69,25 @@ class Netlink:
         self.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
         self.sock.bind((0, 0))
         self.seq = 0
+        self.pending = []
 
-    def send(self, family, cmd, payload, flags=NLM_F_REQUEST):
+    def message(self, family, cmd, payload, flags=NLM_F_REQUEST):
         self.seq += 1
         body = struct.pack("=BBH", cmd, 1, 0) + payload
-        self.sock.send(struct.pack("=IHHII", 16 + len(body), family, flags, self.seq, 0) + body)
+        return struct.pack("=IHHII", 16 + len(body), family, flags, self.seq, 0) + body
+
+    def send(self, family, cmd, payload, flags=NLM_F_REQUEST):
+        self.sock.send(self.message(family, cmd, payload, flags))
+
+    def queue(self, family, cmd, payload):
+        self.pending.append(self.message(family, cmd, payload))
+
+    def flush(self):
+        # One send for all of a frame's messages: a system call costs a lot
+        # under emulation, and the kernel handles every message in the buffer.
+        if self.pending:
+            self.sock.send(b"".join(self.pending))
+            self.pending = []
 
     def messages(self):
         data = self.sock.recv(1 << 16)
@@ -113,6 +128,7 @@ class Medium:
             self.link_loss[(int(tx), int(rx))] = float(p)
         # hwsim names radio i 02:00:00:00:ii:00 on its interface and 42:... on netlink.
         self.radios = [bytes([0x42, 0, 0, 0, i, 0]) for i in range(args.radios)]
+        self.loss_cache = {}
         self.random = random.Random(args.seed)
         self.counts = {"frames": 0, "attempts": 0, "lost_attempts": 0, "acked": 0,
                        "not_acked": 0, "group_deliveries": 0, "group_lost": 0,
@@ -122,7 +138,9 @@ class Medium:
         return addr[4] if addr[0] & 0x40 and addr in self.radios else -1
 
     def survives(self, tx, rx):
-        p = self.link_loss.get((self.index(tx), self.index(rx)), self.default_loss)
+        p = self.loss_cache.get((tx, rx))
+        if p is None:
+            p = self.loss_cache[(tx, rx)] = self.link_loss.get((self.index(tx), self.index(rx)), self.default_loss)
         return self.random.random() >= p
 
     def count_stream(self, tx, rx, frame, group):
@@ -184,16 +202,17 @@ class Medium:
                     self.counts["lost_attempts"] += 1
             self.counts["acked" if acked else "not_acked"] += 1
         for rx in deliver:
-            nl.send(family, HWSIM_CMD_FRAME,
+            nl.queue(family, HWSIM_CMD_FRAME,
                     attr(ATTR_ADDR_RECEIVER, rx) + attr(ATTR_FRAME, frame)
                     + attr(ATTR_RX_RATE, struct.pack("=I", max(used[0][0], 0)))
                     + attr(ATTR_SIGNAL, struct.pack("=i", -50)) + freq)
         status = (flags & ~TX_STAT_ACK) | (TX_STAT_ACK if acked else 0)
-        nl.send(family, HWSIM_CMD_TX_INFO_FRAME,
+        nl.queue(family, HWSIM_CMD_TX_INFO_FRAME,
                 attr(ATTR_ADDR_TRANSMITTER, tx) + attr(ATTR_FLAGS, struct.pack("=I", status))
                 + attr(ATTR_SIGNAL, struct.pack("=i", -50))
                 + attr(ATTR_TX_INFO, b"".join(struct.pack("=bB", r, c) for r, c in used))
                 + attr(ATTR_COOKIE, a[ATTR_COOKIE]))
+        nl.flush()
 
 
 class Stop(Exception):
@@ -233,6 +252,8 @@ def main():
                 medium.counts["netlink_overruns"] += 1  # the kernel dropped frames for us
     except Stop:
         pass
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    medium.counts["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
     with open(args.stats, "w") as f:
         json.dump(medium.counts, f, sort_keys=True)
 

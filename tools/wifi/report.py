@@ -164,9 +164,9 @@ def main():
                        fmt(r["p50_ms"]), fmt(r["p99_ms"])))
             table.append(line)
             print("   " + line)
-        print("   medium: %d frames, %d attempts, %d lost attempts, %d acked, %d not acked, airtime %s"
+        print("   medium: %d frames, %d attempts, %d lost attempts, %d acked, %d not acked, CPU %s s, airtime %s"
               % (medium.get("frames", 0), medium.get("attempts", 0), medium.get("lost_attempts", 0),
-                 medium.get("acked", 0), medium.get("not_acked", 0),
+                 medium.get("acked", 0), medium.get("not_acked", 0), medium.get("cpu_s"),
                  {k: "%.2f s" % (v / 1e6) for k, v in medium.get("airtime_us", {}).items()}))
         passed, failed = passed + ok, failed + (not ok)
     if markdown:
