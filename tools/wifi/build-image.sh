@@ -26,7 +26,14 @@ host_mirror() {
 		awk -v suite="$suite" '$1 == "deb" { u = ($2 ~ /^\[/) ? 3 : 2; if ($(u + 1) == suite) print $u }' "$f"
 	done
 }
+# Else any Debian archive the host uses: it serves $suite as well.
+any_debian_mirror() {
+	cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }'
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+		| awk '$1 == "deb" { print ($2 ~ /^\[/) ? $3 : $2 }'
+}
 mirror=$(host_mirror | head -n 1)
+[ -n "$mirror" ] || mirror=$(any_debian_mirror | grep -E '/debian/?$' | head -n 1)
 if [ -z "$mirror" ]; then
 	echo "build-image: no Debian $suite mirror in the host's apt sources" >&2
 	exit 77

@@ -115,9 +115,10 @@ start_hostapd() {  # start_hostapd 0|1 (multicast_to_unicast)
 	ssid=mut-lab
 	hw_mode=g
 	channel=1
-	# 0.5 s: fewer frames for the emulated CPU, and a station that waits a little
-	# long for a beacon does not drop its association at once.
-	beacon_int=500
+	# 1 s: fewer frames for the emulated CPU, and a station whose beacons wait
+	# behind a busy medium's backlog does not drop its association at once
+	# (mac80211 probes the AP after 7 missed beacon intervals).
+	beacon_int=1000
 	supported_rates=60 90 120 180 240 360 480 540
 	basic_rates=60 120 240
 	wpa=2
