@@ -77,6 +77,8 @@ def judge(out, name, loss, mode, chunks):
     medium = json.load(open(os.path.join(d, "medium.json"))) if os.path.exists(os.path.join(d, "medium.json")) else {}
     before, after = station_dump(os.path.join(d, "ap-before.txt")), station_dump(os.path.join(d, "ap-after.txt"))
     checks, rows = [], []
+    params = os.path.join(d, "params")
+    stream_seconds = float(open(params).read().split()[2]) if os.path.exists(params) else 0
     if os.path.exists(os.path.join(d, "failed")):
         checks.append((False, "setup failed: " + open(os.path.join(d, "failed")).read().strip()))
     checks.append((len(sent) > 0, "sender sent %d datagrams" % len(sent)))
@@ -109,7 +111,9 @@ def judge(out, name, loss, mode, chunks):
         rows.append(row)
         # The AP's counters start again when a station associates anew, e.g. after
         # missing beacons that waited behind a busy guest's backlog.
-        kept = after.get(mac, {}).get("connected time", -1) >= before.get(mac, {}).get("connected time", 0)
+        # The two dumps are at least the stream's length apart.
+        kept = (after.get(mac, {}).get("connected time", -1) - before.get(mac, {}).get("connected time", 0)
+                >= stream_seconds - 1)
         checks.append((kept, "sta%d stayed associated through the scenario" % i))
         if i in WATCHING:
             lost = row["loss_pct"] if row["loss_pct"] is not None else 100.0
