@@ -254,7 +254,7 @@ run_scenario() {  # NAME LOSS MODE
 }
 
 while read -r name loss mode; do
-	[ -n "$name" ] && run_scenario "$name" "$loss" "$mode"
+	[ -n "$name" ] && run_scenario "$name" "$loss" "$mode" </dev/null
 done <"$BED/scenarios"
 kill "$HOSTAPD_PID" "$SMCROUTE_PID" 2>/dev/null
 for i in $(seq 1 $STATIONS); do kill "$(cat /run/wifi/sta$i.pid 2>/dev/null)" 2>/dev/null; done

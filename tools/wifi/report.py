@@ -149,6 +149,14 @@ def main():
     for k in range(len(data) // DATAGRAM):
         chunks.setdefault(data[k * DATAGRAM:(k + 1) * DATAGRAM], []).append(k)
     passed = failed = skipped = 0
+    # The guest's own checks (installed files, the bed's setup) before any scenario.
+    guest_log = os.path.join(out, "guest.log")
+    setup_failures = [l.strip() for l in open(guest_log) if " FAIL " in l] if os.path.exists(guest_log) else []
+    if setup_failures:
+        print("FAIL guest setup")
+        for line in setup_failures:
+            print("   NOT OK " + line)
+        failed += 1
     table = ["| scenario | station | delivered | lost % | CC errors | frames own MAC / group MAC | air unicast / group | AP tx / retries / failed | p50 / p99 ms |",
              "|---|---|---|---|---|---|---|---|---|"]
     for line in open(scenarios_file):
