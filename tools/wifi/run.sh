@@ -38,7 +38,7 @@ done
 
 # --- the guest image, cached by the package list and the script that builds it ---
 key=$(cat "$here/packages.list" "$here/build-image.sh" | sha256sum | cut -c1-16)
-cache=${MUT_WIFI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mut-wifi}/$key
+cache=${MUT_WIFI_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/mut-wifi}/$key
 started=$SECONDS
 if [ ! -s "$cache/rootfs.img" ]; then
 	echo "test-wifi: building the guest image into $cache (once per package list)"
