@@ -11,9 +11,10 @@ BIN_DIR     := .build/$(CONFIG)
 # What a fresh Debian machine lacks for building and for the network-namespace suite.
 DEB_PACKAGES := pkg-config libnetfilter-queue-dev libmnl-dev libnfnetlink-dev \
                 nftables iptables smcroute igmpproxy tcpdump iproute2 procps python3 python3-prometheus-client util-linux \
-                ffmpeg vlc-bin vlc-plugin-base man-db groff-base systemd gcc python3-matplotlib
+                ffmpeg vlc-bin vlc-plugin-base man-db groff-base systemd gcc python3-matplotlib \
+                qemu-system-x86 mmdebstrap e2fsprogs
 
-.PHONY: all build release deps test test-unit test-shell test-netns demo install clean fuzz soak test-sanitize
+.PHONY: all build release deps test test-unit test-shell test-netns test-wifi demo install clean fuzz soak test-sanitize
 SECONDS     ?= 20
 MINUTES     ?= 1
 
@@ -37,7 +38,7 @@ build: deps
 release:
 	$(SWIFT) build -c release --static-swift-stdlib
 
-test: deps build test-unit test-shell test-netns bench-smoke fuzz soak test-sanitize
+test: deps build test-unit test-shell test-netns bench-smoke fuzz soak test-sanitize test-wifi
 
 test-unit:
 	$(SWIFT) test
@@ -49,6 +50,13 @@ test-shell:
 # The network-namespace suite needs root; as non-root run.sh says loudly what it skipped.
 test-netns: build
 	MUT_BIN_DIR=$(CURDIR)/$(BIN_DIR) bash Tests/netns/run.sh
+
+# Real 802.11 in a qemu guest (docs/wifi.md): CI-sized by default, WIFI=full for
+# the whole matrix.  Builds the guest image once (cached outside the tree) and the
+# project with `make install`; skips loudly where it cannot run.
+WIFI        ?= ci
+test-wifi: deps
+	WIFI=$(WIFI) bash tools/wifi/run.sh
 
 # libFuzzer targets (Tests/Fuzz), SECONDS each; make test runs a 20 s smoke of each.
 fuzz:

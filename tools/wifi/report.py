@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Judge the Wi-Fi test bed's raw results (what tools/wifi/guest.sh left behind).
+
+    report.py OUT_DIR SCENARIOS_FILE STREAM_TS [--markdown FILE]
+
+Per scenario and station: datagrams delivered (matched to the stream file by
+content), TS continuity errors (tools/ts-check on the capture), frames to the
+station's own MAC vs the group MAC, latency p50/p99 (capture time - send time,
+one clock inside the guest), and from the AP and the medium: retries, failures,
+unicast vs group stream frames on the air.  Prints one verdict per scenario and
+ends with `N passed, N failed, N skipped`.  Exit status 1 if any failed.
+"""
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+TS_CHECK = os.path.join(HERE, "..", "ts-check")
+DATAGRAM = 7 * 188
+STATIONS, WATCHING = (1, 2, 3), (1, 2)
+
+
+def station_mac(i):
+    return "02:00:00:00:%02x:00" % i
+
+
+def pcap_arrivals(path, port):
+    """(timestamp ns, UDP payload) for each IPv4/UDP frame to port in a pcap."""
+    data = open(path, "rb").read() if os.path.exists(path) else b""
+    if len(data) < 24:
+        return []
+    magic = data[:4]
+    endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    scale = 1 if magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d") else 1000
+    out, at = [], 24
+    while at + 16 <= len(data):
+        sec, frac, caplen, _ = struct.unpack_from(endian + "IIII", data, at)
+        frame = data[at + 16:at + 16 + caplen]
+        at += 16 + caplen
+        if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+            continue
+        ihl = (frame[14] & 15) * 4
+        udp = frame[14 + ihl:]
+        if len(udp) >= 8 and struct.unpack_from("!H", udp, 2)[0] == port:
+            out.append((sec * 10**9 + frac * scale, bytes(udp[8:])))
+    return out
+
+
+def percentile(values, q):
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def station_dump(path):
+    """{mac: {counter: value}} from `iw dev wlan0 station dump`."""
+    stations, current = {}, None
+    for line in open(path) if os.path.exists(path) else []:
+        m = re.match(r"Station ([0-9a-f:]{17})", line)
+        if m:
+            current = stations.setdefault(m.group(1), {})
+            continue
+        m = re.match(r"\s+(tx packets|tx retries|tx failed|connected time):\s+(\d+)", line)
+        if m and current is not None:
+            current[m.group(1)] = int(m.group(2))
+    return stations
+
+
+def judge(out, name, loss, mode, chunks):
+    d = os.path.join(out, name)
+    sent_raw = open(os.path.join(d, "sent.bin"), "rb").read() if os.path.exists(os.path.join(d, "sent.bin")) else b""
+    sent = struct.unpack("<%dq" % (len(sent_raw) // 8), sent_raw)
+    medium = json.load(open(os.path.join(d, "medium.json"))) if os.path.exists(os.path.join(d, "medium.json")) else {}
+    before, after = station_dump(os.path.join(d, "ap-before.txt")), station_dump(os.path.join(d, "ap-after.txt"))
+    checks, rows = [], []
+    params = os.path.join(d, "params")
+    stream_seconds = float(open(params).read().split()[2]) if os.path.exists(params) else 0
+    if os.path.exists(os.path.join(d, "failed")):
+        checks.append((False, "setup failed: " + open(os.path.join(d, "failed")).read().strip()))
+    checks.append((len(sent) > 0, "sender sent %d datagrams" % len(sent)))
+    checks.append((medium.get("netlink_overruns", -1) == 0,
+                   "medium: %s netlink overruns (frames the kernel dropped before the medium)" % medium.get("netlink_overruns")))
+    for i in STATIONS:
+        arrivals = pcap_arrivals(os.path.join(d, "sta%d.pcap" % i), 5000)
+        first = {}
+        for ts, payload in arrivals:
+            # A datagram's content may repeat in the file (stuffing): take the
+            # earliest copy not delivered yet.
+            index = next((k for k in chunks.get(payload, ()) if k < len(sent) and k not in first), None)
+            if index is not None:
+                first[index] = ts
+        lat = [(first[k] - sent[k]) / 1e6 for k in first]
+        ts = subprocess.run([sys.executable, TS_CHECK, "--pcap", os.path.join(d, "sta%d.pcap" % i),
+                             "--own-mac", station_mac(i)], capture_output=True, text=True)
+        tsj = json.loads(ts.stdout) if ts.stdout.strip() else {}
+        wire = tsj.get("wire", {})
+        mac = station_mac(i)
+        ap = {k: after.get(mac, {}).get(k, 0) - before.get(mac, {}).get(k, 0) for k in ("tx packets", "tx retries", "tx failed")}
+        air = medium.get("stream_frames", {})
+        row = {"station": i, "watching": i in WATCHING, "delivered": len(first), "sent": len(sent),
+               "loss_pct": 100.0 * (1 - len(first) / len(sent)) if sent else None,
+               "cc_errors": tsj.get("cc_errors"), "frames": wire.get("frames", 0),
+               "to_own_mac": wire.get("to_own_mac", 0), "to_group_mac": wire.get("to_group_mac", 0),
+               "air_unicast": air.get("0>%d unicast" % i, 0), "air_group": air.get("0>%d group" % i, 0),
+               "ap_tx_packets": ap["tx packets"], "ap_retries": ap["tx retries"], "ap_failed": ap["tx failed"],
+               "p50_ms": percentile(lat, 0.5), "p99_ms": percentile(lat, 0.99)}
+        rows.append(row)
+        # The AP's counters start again when a station associates anew, e.g. after
+        # missing beacons that waited behind a busy guest's backlog.
+        # The two dumps are at least the stream's length apart.
+        kept = (after.get(mac, {}).get("connected time", -1) - before.get(mac, {}).get("connected time", 0)
+                >= stream_seconds - 1)
+        checks.append((kept, "sta%d stayed associated through the scenario" % i))
+        if i in WATCHING:
+            lost = row["loss_pct"] if row["loss_pct"] is not None else 100.0
+            if mode in ("mutd", "hostapd-m2u"):
+                checks.append((lost <= 0.1, "sta%d lost %.2f %% of datagrams (goal <= 0.1 %%)" % (i, lost)))
+                checks.append((row["cc_errors"] == 0, "sta%d: %s TS continuity errors (goal 0)" % (i, row["cc_errors"])))
+            else:
+                low, high = (0.0, 1.0) if loss == 0 else (50 * loss, 150 * loss)
+                checks.append((low <= lost <= high, "sta%d lost %.1f %% (plain multicast: expected %.0f-%.0f %% at %.0f %% loss per attempt)"
+                               % (i, lost, low, high, 100 * loss)))
+        elif mode == "mutd":
+            checks.append((row["frames"] == 0, "sta%d (not watching) got %d frames of the group" % (i, row["frames"])))
+    if mode == "mutd":
+        groups = os.path.join(d, "groups-before.json")
+        try:
+            clients = {c.get("ip") for g in json.load(open(groups))["groups"] for c in g.get("clients", [])}
+        except (OSError, ValueError, KeyError):
+            clients = set()
+        want = {"192.168.50.1%d" % i for i in WATCHING}
+        checks.append((want <= clients, "IGMP through the AP bridge: mutd knows %s" % (sorted(clients) or "nobody")))
+    return checks, rows, medium
+
+
+def fmt(v, spec="%.1f"):
+    return "-" if v is None else spec % v
+
+
+def main():
+    out, scenarios_file, stream = sys.argv[1:4]
+    markdown = sys.argv[sys.argv.index("--markdown") + 1] if "--markdown" in sys.argv else None
+    data = open(stream, "rb").read()
+    chunks = {}
+    for k in range(len(data) // DATAGRAM):
+        chunks.setdefault(data[k * DATAGRAM:(k + 1) * DATAGRAM], []).append(k)
+    passed = failed = skipped = 0
+    # The guest's own checks (installed files, the bed's setup) before any scenario.
+    guest_log = os.path.join(out, "guest.log")
+    setup_failures = [l.strip() for l in open(guest_log) if " FAIL " in l] if os.path.exists(guest_log) else []
+    if setup_failures:
+        print("FAIL guest setup")
+        for line in setup_failures:
+            print("   NOT OK " + line)
+        failed += 1
+    table = ["| scenario | station | delivered | lost % | CC errors | frames own MAC / group MAC | air unicast / group | AP tx / retries / failed | p50 / p99 ms |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for line in open(scenarios_file):
+        if not line.strip():
+            continue
+        name, loss, mode = line.split()
+        if not os.path.isdir(os.path.join(out, name)):
+            print("FAIL %s (the guest did not run it: see its log above)" % name)
+            failed += 1
+            continue
+        checks, rows, medium = judge(out, name, float(loss), mode, chunks)
+        ok = all(c for c, _ in checks)
+        print("%s %s" % ("PASS" if ok else "FAIL", name))
+        for c, text in checks:
+            print("   %s %s" % ("ok    " if c else "NOT OK", text))
+        for r in rows:
+            line = ("| %s | sta%d%s | %d/%d | %s | %s | %d / %d | %d / %d | %d / %d / %d | %s / %s |"
+                    % (name, r["station"], "" if r["watching"] else " (not watching)", r["delivered"], r["sent"],
+                       fmt(r["loss_pct"], "%.2f"), r["cc_errors"], r["to_own_mac"], r["to_group_mac"],
+                       r["air_unicast"], r["air_group"], r["ap_tx_packets"], r["ap_retries"], r["ap_failed"],
+                       fmt(r["p50_ms"]), fmt(r["p99_ms"])))
+            table.append(line)
+            print("   " + line)
+        print("   medium: %d frames, %d attempts, %d lost attempts, %d acked, %d not acked, CPU %s s, airtime %s"
+              % (medium.get("frames", 0), medium.get("attempts", 0), medium.get("lost_attempts", 0),
+                 medium.get("acked", 0), medium.get("not_acked", 0), medium.get("cpu_s"),
+                 {k: "%.2f s" % (v / 1e6) for k, v in medium.get("airtime_us", {}).items()}))
+        passed, failed = passed + ok, failed + (not ok)
+    if markdown:
+        open(markdown, "w").write("\n".join(table) + "\n")
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
