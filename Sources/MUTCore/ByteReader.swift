@@ -72,8 +72,9 @@ public enum ParseError: Error, Equatable, Sendable {
 }
 
 /// The Internet checksum (RFC 1071) of `bytes`: 0 when a buffer including its checksum is intact.
-public func internetChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
-    var sum: UInt32 = 0
+/// `pseudoHeader`: the sum of the words a protocol checksums before its message (ICMPv6's).
+public func internetChecksum(_ bytes: UnsafeRawBufferPointer, pseudoHeader: UInt32 = 0) -> UInt16 {
+    var sum: UInt32 = pseudoHeader
     var i = 0
     while i + 1 < bytes.count {
         sum &+= UInt32(bytes[i]) << 8 | UInt32(bytes[i + 1])

@@ -251,6 +251,22 @@ add_client() {
 	CLIENTS=$(( i > CLIENTS ? i : CLIENTS ))
 }
 
+# ap_behind_bridge_port BRIDGE: a port wlan0 of the router's bridge BRIDGE leads to the AP
+# namespace (br0 flooding multicast like a Wi-Fi AP, clients 1-3 on it); a wired client 4
+# sits on port lan4 of BRIDGE itself (bridged mode tests).
+ap_behind_bridge_port() {
+	local bridge=$1 i
+	ip link add wlan0 netns "$NS_RTR" type veth peer name rtr0 netns "$NS_AP" || fail "veth rtr-ap"
+	ip -n "$NS_RTR" link set wlan0 master "$bridge"
+	ip -n "$NS_RTR" link set wlan0 up
+	ip -n "$NS_AP" link add br0 type bridge mcast_snooping 0 stp_state 0 || fail "AP bridge"
+	ip -n "$NS_AP" link set rtr0 master br0
+	ip -n "$NS_AP" link set rtr0 up
+	for i in 1 2 3; do add_client "$i"; done
+	ip -n "$NS_AP" link set br0 up
+	add_client 4 "$NS_RTR" lan "$bridge"
+}
+
 # topology N: the backbone, N clients (1..89) on the AP bridge, smcrouted routing $GROUP.
 topology() {
 	local n=$1 i

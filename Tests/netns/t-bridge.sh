@@ -50,16 +50,7 @@ ip -n "$NS_RTR" link set "$IPTV_PORT" master br-lan
 ip -n "$NS_RTR" link set "$IPTV_PORT" up
 ip -n "$NS_RTR" addr add "$ROUTER_LAN_IP/24" dev br-lan
 # The Wi-Fi port, to an AP that floods multicast to its stations.
-ip link add wlan0 netns "$NS_RTR" type veth peer name rtr0 netns "$NS_AP" || fail "veth rtr-ap"
-ip -n "$NS_RTR" link set wlan0 master br-lan
-ip -n "$NS_RTR" link set wlan0 up
-ip -n "$NS_AP" link add br0 type bridge mcast_snooping 0 stp_state 0 || fail "AP bridge"
-ip -n "$NS_AP" link set rtr0 master br0
-ip -n "$NS_AP" link set rtr0 up
-for i in 1 2 3; do add_client "$i"; done
-ip -n "$NS_AP" link set br0 up
-# The wired viewer, on a port of br-lan itself.
-add_client 4 "$NS_RTR" lan br-lan
+ap_behind_bridge_port br-lan
 ip -n "$NS_RTR" link set br-lan up
 for i in 1 2 4; do sysctl_in "$(client_ns "$i")" net.ipv4.conf.eth0.force_igmp_version=3; done
 say "topology: source (VLAN 4) -> router bridge br-lan -> wlan0 -> AP (clients 1, 2, 3) and lan4 -> client 4 [prefix $PREFIX]"

@@ -38,15 +38,7 @@ ip -n "$NS_RTR" link add br-lan type bridge mcast_snooping 0 stp_state 0 || fail
 ip -n "$NS_RTR" link set wan0 master br-lan
 ip -n "$NS_RTR" link set wan0 up
 ip -n "$NS_RTR" addr add "$ROUTER_LAN_IP/24" dev br-lan
-ip link add wlan0 netns "$NS_RTR" type veth peer name rtr0 netns "$NS_AP" || fail "veth rtr-ap"
-ip -n "$NS_RTR" link set wlan0 master br-lan
-ip -n "$NS_RTR" link set wlan0 up
-ip -n "$NS_AP" link add br0 type bridge mcast_snooping 0 stp_state 0 || fail "AP bridge"
-ip -n "$NS_AP" link set rtr0 master br0
-ip -n "$NS_AP" link set rtr0 up
-for i in 1 2 3; do add_client "$i"; done
-ip -n "$NS_AP" link set br0 up
-add_client 4 "$NS_RTR" lan br-lan
+ap_behind_bridge_port br-lan
 if ip -n "$NS_RTR" link set br-lan type bridge vlan_filtering 1 2>/dev/null; then
 	FILTERING=1
 	for port in wan0 wlan0; do

@@ -162,16 +162,9 @@ public struct MLDPacket: Equatable, Sendable {
 
     /// The ICMPv6 checksum (RFC 4443 2.3) over the pseudo-header and the message: 0 when intact.
     public static func icmpChecksum(source: IPv6Address, destination: IPv6Address, _ icmp: UnsafeRawBufferPointer) -> UInt16 {
-        var sum: UInt32 = 0
-        for word in source.groups + destination.groups { sum &+= UInt32(word) }
-        sum &+= UInt32(icmp.count >> 16) &+ UInt32(icmp.count & 0xFFFF) &+ 58
-        var i = 0
-        while i + 1 < icmp.count {
-            sum &+= UInt32(icmp[i]) << 8 | UInt32(icmp[i + 1])
-            i += 2
-        }
-        if i < icmp.count { sum &+= UInt32(icmp[i]) << 8 }
-        while sum >> 16 != 0 { sum = (sum & 0xFFFF) &+ (sum >> 16) }
-        return ~UInt16(truncatingIfNeeded: sum)
+        var pseudoHeader: UInt32 = 0
+        for word in source.groups + destination.groups { pseudoHeader &+= UInt32(word) }
+        pseudoHeader &+= UInt32(icmp.count >> 16) &+ UInt32(icmp.count & 0xFFFF) &+ 58
+        return internetChecksum(icmp, pseudoHeader: pseudoHeader)
     }
 }
