@@ -171,7 +171,8 @@ start_mutd() {
 	log "ExecStartPre: $(eval echo "$pre")"
 	eval "$pre" >>"$1/loader.log" 2>&1 || { log "loader failed: $(tail -n 2 "$1/loader.log")"; return 1; }
 	log "ExecStart: $(eval echo "$start")"
-	eval "$start" >>"$1/mutd.log" 2>&1 &
+	# exec: $! is then mutd itself, so that stop_mutd stops it (not only a subshell).
+	eval "exec $start" >>"$1/mutd.log" 2>&1 &
 	MUTD_PID=$!
 	wait_until 10 test -S /run/mutd/mutd.sock || { log "mutd has no control socket"; return 1; }
 }
@@ -193,14 +194,34 @@ received_counts() {  # what the stations received and the AP sent so far
 	ip -s link show wlan0 | awk '/TX:/ { getline; print $2 }'
 }
 
+# Station 2 leaves the AP a fifth into the stream (wpa_cli disconnect: a deauthentication)
+# and comes back at two fifths; the times (the guest's clock, as the captures') go to the
+# results for report.py.
+station_leaves_and_returns() {
+	local dir=$1 third=$(($2 / 5))
+	sleep "$third"
+	date +%s.%N >"$dir/left.t"
+	wpa_cli -p /run/wifi/ctrl-sta2 -i wlan2 disconnect >/dev/null 2>&1
+	log "sta2 disconnected"
+	sleep "$third"
+	date +%s.%N >"$dir/returned.t"
+	wpa_cli -p /run/wifi/ctrl-sta2 -i wlan2 reconnect >/dev/null 2>&1
+	wait_until 30 sh -c 'wpa_cli -p /run/wifi/ctrl-sta2 -i wlan2 status 2>/dev/null | grep -q "^wpa_state=COMPLETED"' \
+		&& date +%s.%N >"$dir/associated.t"
+	log "sta2 reconnected"
+}
+
 # --- one scenario --------------------------------------------------------------
 run_scenario() {  # NAME LOSS MODE
 	# Everything is written to the guest's tmpfs first and copied to the share
 	# at the end: writing through 9p per packet costs the emulated CPU dearly.
-	local name=$1 loss=$2 mode=$3 dir=/tmp/scenario/$1 i pids=""
+	local name=$1 loss=$2 mode=$3 dir=/tmp/scenario/$1 i pids="" stream=$SECONDS_STREAM
+	# Leaving and coming back needs room on both sides (an emulated station takes several
+	# seconds to associate again): three times the stream.
+	[ "$mode" = mutd-leave ] && stream=$((SECONDS_STREAM * 3))
 	mkdir -p "$dir"
-	log "scenario $name: loss $loss, $mode, ${SECONDS_STREAM}s at ${PPS} pps"
-	echo "$loss $mode $SECONDS_STREAM $PPS" >"$dir/params"
+	log "scenario $name: loss $loss, $mode, ${stream}s at ${PPS} pps"
+	echo "$loss $mode $stream $PPS" >"$dir/params"
 	# The stations associate over the kernel's own lossless medium (fast), then
 	# the scenario's medium takes over.
 	if [ "$mode" = hostapd-m2u ]; then start_hostapd 1; else start_hostapd 0; fi || echo setup >"$dir/failed"
@@ -209,26 +230,33 @@ run_scenario() {  # NAME LOSS MODE
 	local medium_pid=$!
 	wait_until 30 grep -q registered "$dir/medium.log" || { log "medium did not register"; cat "$dir/medium.log" >>"$OUT/guest.log"; }
 	all_associated 60 || { log "stations not associated"; echo associate >"$dir/failed"; }
-	[ "$mode" = mutd ] && { start_mutd "$dir" || echo mutd >"$dir/failed"; }
+	case $mode in mutd*) start_mutd "$dir" || echo mutd >"$dir/failed" ;; esac
 	iw dev wlan0 station dump >"$dir/ap-before.txt"
 	for i in $(seq 1 $STATIONS); do
 		ip netns exec sta$i tcpdump -i wlan$i -s 1500 -w "$dir/sta$i.pcap" "udp port $PORT" \
 			>/dev/null 2>"$dir/tcpdump-sta$i.log" &
 		pids="$pids $!"
 	done
+	if [ "$mode" = mutd-leave ]; then
+		# What the AP sends towards each station (the frames mutd's copies become).
+		tcpdump -i wlan0 -s 128 -w "$dir/ap.pcap" "udp port $PORT" >/dev/null 2>"$dir/tcpdump-ap.log" &
+		pids="$pids $!"
+	fi
 	for i in $WATCHING; do
 		ip netns exec sta$i python3 "$TOOLS/mcast-join" --group $GROUP --interface wlan$i \
-			--seconds $((SECONDS_STREAM + 30)) >/dev/null 2>&1 &
+			--seconds $((stream + 30)) >/dev/null 2>&1 &
 		pids="$pids $!"
 	done
-	if [ "$mode" = mutd ]; then
-		wait_until 30 watchers_known "$dir/groups-before.json" && log "mutd knows both watching stations" \
-			|| log "mutd does not know both watching stations"
-	else
-		sleep 2
-	fi
+	case $mode in
+	mutd*) wait_until 30 watchers_known "$dir/groups-before.json" && log "mutd knows both watching stations" \
+			|| log "mutd does not know both watching stations" ;;
+	*) sleep 2 ;;
+	esac
 	ip netns exec src python3 "$TOOLS/ts-replay" --file "$BED/stream.ts" --group $GROUP --port $PORT \
-		--pps "$PPS" --seconds "$SECONDS_STREAM" --log "$dir/sent.bin" >"$dir/sender.log" 2>&1
+		--pps "$PPS" --seconds "$stream" --log "$dir/sent.bin" >"$dir/sender.log" 2>&1 &
+	local sender=$!
+	[ "$mode" = mutd-leave ] && station_leaves_and_returns "$dir" "$stream"
+	wait $sender
 	# A busy guest delivers late: wait until nothing moves any more (at most 60 s).
 	local now last="" still=0
 	for i in $(seq 1 60); do
@@ -239,7 +267,7 @@ run_scenario() {  # NAME LOSS MODE
 	done
 	log "scenario $name: delivery settled $i s after the sender ended"
 	iw dev wlan0 station dump >"$dir/ap-after.txt"
-	if [ "$mode" = mutd ]; then
+	if [ "${mode#mutd}" != "$mode" ]; then
 		mutctl groups --json >"$dir/groups.json" 2>&1
 		mutctl status --json >"$dir/status.json" 2>&1
 		stop_mutd "$dir"

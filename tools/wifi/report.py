@@ -21,14 +21,15 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 TS_CHECK = os.path.join(HERE, "..", "ts-check")
 DATAGRAM = 7 * 188
 STATIONS, WATCHING = (1, 2, 3), (1, 2)
+LEAVING = 2  # the station that leaves and comes back in the mutd-leave scenario
 
 
 def station_mac(i):
     return "02:00:00:00:%02x:00" % i
 
 
-def pcap_arrivals(path, port):
-    """(timestamp ns, UDP payload) for each IPv4/UDP frame to port in a pcap."""
+def pcap_frames(path):
+    """(timestamp ns, frame bytes) for each frame of a pcap file."""
     data = open(path, "rb").read() if os.path.exists(path) else b""
     if len(data) < 24:
         return []
@@ -38,14 +39,21 @@ def pcap_arrivals(path, port):
     out, at = [], 24
     while at + 16 <= len(data):
         sec, frac, caplen, _ = struct.unpack_from(endian + "IIII", data, at)
-        frame = data[at + 16:at + 16 + caplen]
+        out.append((sec * 10**9 + frac * scale, data[at + 16:at + 16 + caplen]))
         at += 16 + caplen
+    return out
+
+
+def pcap_arrivals(path, port):
+    """(timestamp ns, UDP payload) for each IPv4/UDP frame to port in a pcap."""
+    out = []
+    for ts, frame in pcap_frames(path):
         if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
             continue
         ihl = (frame[14] & 15) * 4
         udp = frame[14 + ihl:]
         if len(udp) >= 8 and struct.unpack_from("!H", udp, 2)[0] == port:
-            out.append((sec * 10**9 + frac * scale, bytes(udp[8:])))
+            out.append((ts, bytes(udp[8:])))
     return out
 
 
@@ -68,6 +76,39 @@ def station_dump(path):
         if m and current is not None:
             current[m.group(1)] = int(m.group(2))
     return stations
+
+
+def read_time(path):
+    try:
+        return float(open(path).read().split()[0]) * 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def leave_checks(d, i, arrivals):
+    """The station that left (wpa_cli disconnect) and came back (reconnect) while mutd served
+    it: from 1 s after it left until it came back the AP got no copy for it; once associated
+    again it got copies again (mutd asked it at once)."""
+    left, returned, associated = (read_time(os.path.join(d, f)) for f in ("left.t", "returned.t", "associated.t"))
+    if left is None or returned is None:
+        return [(False, "sta%d: the leave and return times were not recorded" % i)]
+    mac = bytes.fromhex(station_mac(i).replace(":", ""))
+    to_station = [ts for ts, frame in pcap_frames(os.path.join(d, "ap.pcap")) if frame[:6] == mac]
+    while_away = [ts for ts in to_station if left + 1e9 <= ts < returned]
+    last_after_leave = max((ts for ts in to_station if left <= ts < returned), default=None)
+    checks = [(bool(to_station), "the AP's capture has %d frames for sta%d" % (len(to_station), i)),
+              (not while_away, "sta%d left: the AP sent it %d frames of the group from 1 s after it left until it came back "
+               "(last one %s s after it left)" % (i, len(while_away),
+                                                  "-" if last_after_leave is None else "%.2f" % ((last_after_leave - left) / 1e9)))]
+    back = [ts for ts, _ in arrivals if ts >= returned]
+    checks.append((associated is not None and bool(back),
+                   "sta%d came back: associated %s s after reconnecting, first datagram %s s after reconnecting, %d datagrams since"
+                   % (i, "-" if associated is None else "%.1f" % ((associated - returned) / 1e9),
+                      "%.1f" % ((min(back) - returned) / 1e9) if back else "never", len(back))))
+    log = os.path.join(d, "mutd.log")
+    said = os.path.exists(log) and "left the access point" in open(log).read()
+    checks.append((said, "mutd logged the station's departure"))
+    return checks
 
 
 def judge(out, name, loss, mode, chunks):
@@ -114,19 +155,22 @@ def judge(out, name, loss, mode, chunks):
         # The two dumps are at least the stream's length apart.
         kept = (after.get(mac, {}).get("connected time", -1) - before.get(mac, {}).get("connected time", 0)
                 >= stream_seconds - 1)
+        if mode == "mutd-leave" and i == LEAVING:
+            checks += leave_checks(d, i, arrivals)
+            continue
         checks.append((kept, "sta%d stayed associated through the scenario" % i))
         if i in WATCHING:
             lost = row["loss_pct"] if row["loss_pct"] is not None else 100.0
-            if mode in ("mutd", "hostapd-m2u"):
+            if mode in ("mutd", "mutd-leave", "hostapd-m2u"):
                 checks.append((lost <= 0.1, "sta%d lost %.2f %% of datagrams (goal <= 0.1 %%)" % (i, lost)))
                 checks.append((row["cc_errors"] == 0, "sta%d: %s TS continuity errors (goal 0)" % (i, row["cc_errors"])))
             else:
                 low, high = (0.0, 1.0) if loss == 0 else (50 * loss, 150 * loss)
                 checks.append((low <= lost <= high, "sta%d lost %.1f %% (plain multicast: expected %.0f-%.0f %% at %.0f %% loss per attempt)"
                                % (i, lost, low, high, 100 * loss)))
-        elif mode == "mutd":
+        elif mode in ("mutd", "mutd-leave"):
             checks.append((row["frames"] == 0, "sta%d (not watching) got %d frames of the group" % (i, row["frames"])))
-    if mode == "mutd":
+    if mode in ("mutd", "mutd-leave"):
         groups = os.path.join(d, "groups-before.json")
         try:
             clients = {c.get("ip") for g in json.load(open(groups))["groups"] for c in g.get("clients", [])}

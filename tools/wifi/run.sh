@@ -77,7 +77,7 @@ cp "$here/guest.sh" "$here/medium.py" "$here/ts-replay" "$root/tools/mcast-join"
 need_bytes=$((pps * seconds * 1316))
 kbps=$((pps * 1316 * 8 / 1000))
 ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i "testsrc=size=640x360:rate=25" \
-	-f lavfi -i "sine=frequency=1000:sample_rate=48000" -t $((seconds * 2 + 5)) \
+	-f lavfi -i "sine=frequency=1000:sample_rate=48000" -t $((seconds * 3 + 5)) \
 	-c:v mpeg2video -b:v $((kbps - 150))k -minrate $((kbps - 150))k -maxrate $((kbps - 150))k -bufsize 500k \
 	-c:a mp2 -b:a 96k -f mpegts "$bed/stream.ts" \
 	|| { echo "test-wifi: ffmpeg could not make the stream"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -96,6 +96,9 @@ for pass in ours hostapd; do
 		done
 	done
 done
+# A station that leaves the AP and comes back while mutd serves it (no loss: the
+# station's departure is what is measured).
+echo "leave-mutd 0 mutd-leave" >>"$bed/scenarios"
 count=$(wc -l <"$bed/scenarios")
 
 # --- boot ------------------------------------------------------------------------
