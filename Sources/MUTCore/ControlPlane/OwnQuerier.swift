@@ -90,12 +90,12 @@ extension ControlPlane {
             if state.probing && !wasProbing { state.nextPerHostAt = now }
             if state.active {
                 sendPerHostQuery(link: link, own: own, state: &state, now: now, version: config.querierVersion,
-                                 generalQueryWindow: (state.lastGeneralQueryAt, state.nextQueryAt), neighboursToo: true)
+                                 generalQueryWindow: (state.lastGeneralQueryAt, state.nextQueryAt))
                 sendLeaveQueries(link: link, own: own, state: &state, now: now)
             } else if state.probing, let beside {
                 // In the querier's own version, so that no host changes its compatibility mode.
                 sendPerHostQuery(link: link, own: own, state: &state, now: now, version: max(2, beside.version),
-                                 generalQueryWindow: (beside.last, beside.next), neighboursToo: false)
+                                 generalQueryWindow: (beside.last, beside.next))
             }
             queriers[link.name] = state
         }
@@ -112,8 +112,8 @@ extension ControlPlane {
 
     /// Against IGMPv2 report suppression on a shared medium: a host that hears another host's
     /// report for a group keeps quiet, so only one member of a group may be heard. Each host that
-    /// could be such a silent member (an IGMPv1/v2 member; as querier also any other neighbour
-    /// on the link, whose join report may have been suppressed) also gets a general query in a
+    /// could be such a silent member (an IGMPv1/v2 member, or any other neighbour on the link,
+    /// whose join report may itself have been suppressed) also gets a general query in a
     /// frame to its own unicast MAC, one host at a time, spaced by more than the response time:
     /// the queried host is then the only one with report timers running. IGMPv3 members are
     /// left out (no suppression). This runs beside another querier too (another host, or
@@ -121,7 +121,7 @@ extension ControlPlane {
     /// expire. The round stays clear of the general query's response window; N hosts take
     /// N × (last member interval + 0.25 s).
     private mutating func sendPerHostQuery(link: ServedInterface, own: IPv4Address, state: inout OwnQuerier, now: Double, version: Int,
-                                           generalQueryWindow window: (last: Double, next: Double), neighboursToo: Bool) {
+                                           generalQueryWindow window: (last: Double, next: Double)) {
         guard state.nextPerHostAt <= now else { return }
         let timers = config.membership.defaultTimers
         let responseInterval = table.timers(interface: link.name).queryResponseInterval
@@ -141,11 +141,9 @@ extension ControlPlane {
             guard case .igmp(let version, _) = m.origin, let mac = m.mac else { continue }
             if version <= 2 { candidates[m.host] = mac } else { answersGeneralQueries.insert(m.host) }
         }
-        if neighboursToo {
-            for (host, mac) in neighbours.reachable(on: link.name)
-            where candidates[host] == nil && !answersGeneralQueries.contains(host) && host != own {
-                candidates[host] = mac
-            }
+        for (host, mac) in neighbours.reachable(on: link.name)
+        where candidates[host] == nil && !answersGeneralQueries.contains(host) && host != own {
+            candidates[host] = mac
         }
         let hosts = candidates.keys.sorted()
         if !hosts.isEmpty {
