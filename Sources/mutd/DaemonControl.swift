@@ -31,6 +31,6 @@ extension Daemon: ControlHandler {
     }
 
     private func groupsReport(now: Double) -> GroupsReport {
-        GroupsReport(table: table.load(), memberships: core.memberships, now: now)
+        GroupsReport(table: table.load(), memberships: core.memberships, radios: core.radios, now: now)
     }
 }

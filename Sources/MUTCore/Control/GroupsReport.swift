@@ -12,9 +12,11 @@ public struct ClientReport: Equatable, Sendable {
     public var filter: SourceFilter?
     public var copies: UInt64
     public var sendErrors: UInt64
+    /// The station's radio link, for a Wi-Fi client the access point reports on.
+    public var radio: StationRadio?
 
     public init(ip: IPv4Address, mac: MACAddress?, via: String, igmpVersion: Int? = nil, expiresInSeconds: Int? = nil,
-                filter: SourceFilter? = nil, copies: UInt64 = 0, sendErrors: UInt64 = 0) {
+                filter: SourceFilter? = nil, copies: UInt64 = 0, sendErrors: UInt64 = 0, radio: StationRadio? = nil) {
         self.ip = ip
         self.mac = mac
         self.via = via
@@ -23,6 +25,7 @@ public struct ClientReport: Equatable, Sendable {
         self.filter = filter
         self.copies = copies
         self.sendErrors = sendErrors
+        self.radio = radio
     }
 }
 
@@ -80,7 +83,7 @@ public struct GroupsReport: Equatable, Sendable {
     /// Builds the report from the snapshot the data plane uses (counters, merged members, mode)
     /// and the control plane's memberships (how each member was learned, when it expires).
     /// `now` is on the same monotonic clock as `MembershipOrigin.igmp(expiresAt:)`.
-    public init(table: ForwardingTable, memberships: [Membership], now: Double) {
+    public init(table: ForwardingTable, memberships: [Membership], radios: [MACAddress: StationRadio] = [:], now: Double) {
         var origins: [MembershipKey: [Membership]] = [:]
         for m in memberships { origins[m.key, default: []].append(m) }
         var reports: [GroupReport] = []
@@ -103,7 +106,8 @@ public struct GroupsReport: Equatable, Sendable {
                     igmpVersion: version, expiresInSeconds: expiresIn,
                     filter: member.filter == .anySource ? nil : member.filter,
                     copies: member.counters.copies.load(ordering: .relaxed),
-                    sendErrors: member.counters.sendErrors.load(ordering: .relaxed))
+                    sendErrors: member.counters.sendErrors.load(ordering: .relaxed),
+                    radio: member.mac.flatMap { radios[$0] })
             }
             let mode: GroupReport.Mode
             if !table.enabled {

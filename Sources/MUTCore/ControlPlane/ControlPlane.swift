@@ -57,6 +57,8 @@ public struct ControlPlane {
     public internal(set) var stationsLeft: UInt64 = 0
     /// Stations that left, so that one coming back is recognised (bounded: cleared on return).
     var departedStations: Set<MACAddress> = []
+    /// The latest radio sample of each Wi-Fi station, by MAC (see `stationRadios`).
+    public internal(set) var radios: [MACAddress: StationRadio] = [:]
     /// Tables published since start (one per effective change).
     public private(set) var publications = 0
     var effects: [ControlEffect] = []
