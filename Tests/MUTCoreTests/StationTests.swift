@@ -95,6 +95,10 @@ struct StationTests {
         #expect(C.members(C.published(core.takeEffects()).last)[C.hostA] == C.macA)
         core.station(StationEvent(kind: .left, interfaceIndex: 9, mac: C.macA), on: C.lan, now: 1)
         #expect(C.members(C.published(core.takeEffects()).last)[C.hostA] == .some(nil))
+        var status = StatusReport(version: "test", enabled: true, interfaces: [C.lan], queues: [0], uptimeSeconds: 1)
+        core.fill(&status, now: 1)
+        #expect(status.stationsLeft == 1)
+        #expect(status.neighbourFailures == 0, "a station leaving is not a neighbour failure")
         core.station(StationEvent(kind: .associated, interfaceIndex: 9, mac: C.macA), on: C.lan, now: 2)
         #expect(C.members(C.published(core.takeEffects()).last)[C.hostA] == C.macA)
     }

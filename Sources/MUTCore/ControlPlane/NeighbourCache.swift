@@ -69,6 +69,12 @@ struct NeighbourCache {
         return changed
     }
 
+    /// The host's Wi-Fi station left the access point: no copies until it is heard again. Not a
+    /// neighbour failure (the kernel did not say so); the station events count it.
+    mutating func stationLeft(_ key: NeighbourKey) -> Bool {
+        failed.insert(key).inserted
+    }
+
     /// The host's own IGMP frame: it is there, at `mac` (nil: a refresh that says nothing new
     /// about the MAC).
     mutating func hostSpoke(_ key: NeighbourKey, mac: MACAddress?) {

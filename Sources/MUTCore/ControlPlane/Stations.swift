@@ -17,7 +17,7 @@ extension ControlPlane {
             record(table.forget(mac: event.mac))
             // Static subscribers at that MAC get no copies while it is away.
             for (key, mac) in neighbours.macs where mac == event.mac && key.interface == interface {
-                if neighbours.kernelSaid(key, mac: nil, failed: true, isMember: false, log: &effects) { membershipsChanged = true }
+                if neighbours.stationLeft(key) { membershipsChanged = true }
             }
             effects.append(.log(.info, "Wi-Fi station \(event.mac) left the access point (interface index \(event.interfaceIndex)): its copies stop"))
         case .associated:
