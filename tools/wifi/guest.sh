@@ -194,21 +194,45 @@ received_counts() {  # what the stations received and the AP sent so far
 	ip -s link show wlan0 | awk '/TX:/ { getline; print $2 }'
 }
 
-# Station 2 leaves the AP a fifth into the stream (wpa_cli disconnect: a deauthentication)
-# and comes back at two fifths; the times (the guest's clock, as the captures') go to the
-# results for report.py.
-station_leaves_and_returns() {
-	local dir=$1 third=$(($2 / 5))
+# Station 2 leaves the AP a fifth into the stream and comes back at two fifths; the times
+# (the guest's clock, as the captures') go to the results for report.py, with the AP's own
+# station events (`iw event -t`: when it deleted and added the station). How it leaves:
+# `disconnect` (wpa_cli disconnect: a deauthentication) or `kill` (its wpa_supplicant is
+# killed with SIGKILL, as a crashing or powered-off client; started again to come back).
+# The sender runs on until the station is back and has had 8 s of stream (a starved guest
+# can take half a minute to associate again), at most a minute longer than planned.
+station_leaves_and_returns() {  # DIR STREAM_SECONDS disconnect|kill SENDER_PID
+	local dir=$1 stream=$2 how=$3 sender=$4 third=$(($2 / 5)) started=$SECONDS
+	local cli="wpa_cli -p /run/wifi/ctrl-sta2 -i wlan2"
 	sleep "$third"
 	date +%s.%N >"$dir/left.t"
-	wpa_cli -p /run/wifi/ctrl-sta2 -i wlan2 disconnect >/dev/null 2>&1
-	log "sta2 disconnected"
+	if [ "$how" = kill ]; then
+		kill -KILL "$(cat /run/wifi/sta2.pid)" 2>/dev/null
+	else
+		$cli disconnect >/dev/null 2>&1
+	fi
+	log "sta2 left ($how)"
 	sleep "$third"
 	date +%s.%N >"$dir/returned.t"
-	wpa_cli -p /run/wifi/ctrl-sta2 -i wlan2 reconnect >/dev/null 2>&1
-	wait_until 30 sh -c 'wpa_cli -p /run/wifi/ctrl-sta2 -i wlan2 status 2>/dev/null | grep -q "^wpa_state=COMPLETED"' \
-		&& date +%s.%N >"$dir/associated.t"
-	log "sta2 reconnected"
+	if [ "$how" = kill ]; then
+		rm -f /run/wifi/ctrl-sta2/wlan2
+		ip netns exec sta2 wpa_supplicant -B -D nl80211 -i wlan2 -c /run/wifi/sta2.conf \
+			-P /run/wifi/sta2.pid >>"$OUT/wpa-sta2.log" 2>&1
+	else
+		$cli reconnect >/dev/null 2>&1
+	fi
+	# A starved guest's scan or handshake can time out: ask again every 15 s, for a minute.
+	local try
+	for try in 1 2 3 4; do
+		wait_until 15 sh -c "$cli status 2>/dev/null | grep -q '^wpa_state=COMPLETED'" \
+			&& { date +%s.%N >"$dir/associated.t"; break; }
+		[ $try -lt 4 ] && $cli reassociate >/dev/null 2>&1
+	done
+	log "sta2 back (after $try wait(s) of at most 15 s)"
+	local until=$((SECONDS + 8))
+	[ $until -lt $((started + stream)) ] && until=$((started + stream))
+	while [ $SECONDS -lt $until ] && kill -0 "$sender" 2>/dev/null; do sleep 1; done
+	kill -TERM "$sender" 2>/dev/null
 }
 
 # --- one scenario --------------------------------------------------------------
@@ -218,7 +242,7 @@ run_scenario() {  # NAME LOSS MODE
 	local name=$1 loss=$2 mode=$3 dir=/tmp/scenario/$1 i pids="" stream=$SECONDS_STREAM
 	# Leaving and coming back needs room on both sides (an emulated station takes several
 	# seconds to associate again): three times the stream.
-	[ "$mode" = mutd-leave ] && stream=$((SECONDS_STREAM * 3))
+	case $mode in mutd-leave*) stream=$((SECONDS_STREAM * 3)) ;; esac
 	mkdir -p "$dir"
 	log "scenario $name: loss $loss, $mode, ${stream}s at ${PPS} pps"
 	echo "$loss $mode $stream $PPS" >"$dir/params"
@@ -237,14 +261,20 @@ run_scenario() {  # NAME LOSS MODE
 			>/dev/null 2>"$dir/tcpdump-sta$i.log" &
 		pids="$pids $!"
 	done
-	if [ "$mode" = mutd-leave ]; then
+	if [ "${mode#mutd-leave}" != "$mode" ]; then
 		# What the AP sends towards each station (the frames mutd's copies become).
 		tcpdump -i wlan0 -s 128 -w "$dir/ap.pcap" "udp port $PORT" >/dev/null 2>"$dir/tcpdump-ap.log" &
 		pids="$pids $!"
 	fi
+	local planned=$stream events=""
+	case $mode in mutd-leave*)
+		planned=$((stream + 60))
+		iw event -t >"$dir/ap-events.txt" 2>&1 &
+		events=$!
+	esac
 	for i in $WATCHING; do
 		ip netns exec sta$i python3 "$TOOLS/mcast-join" --group $GROUP --interface wlan$i \
-			--seconds $((stream + 30)) >/dev/null 2>&1 &
+			--seconds $((planned + 30)) >/dev/null 2>&1 &
 		pids="$pids $!"
 	done
 	case $mode in
@@ -253,10 +283,14 @@ run_scenario() {  # NAME LOSS MODE
 	*) sleep 2 ;;
 	esac
 	ip netns exec src python3 "$TOOLS/ts-replay" --file "$BED/stream.ts" --group $GROUP --port $PORT \
-		--pps "$PPS" --seconds "$stream" --log "$dir/sent.bin" >"$dir/sender.log" 2>&1 &
+		--pps "$PPS" --seconds "$planned" --log "$dir/sent.bin" >"$dir/sender.log" 2>&1 &
 	local sender=$!
-	[ "$mode" = mutd-leave ] && station_leaves_and_returns "$dir" "$stream"
+	case $mode in
+	mutd-leave) station_leaves_and_returns "$dir" "$stream" disconnect $sender ;;
+	mutd-leave-kill) station_leaves_and_returns "$dir" "$stream" kill $sender ;;
+	esac
 	wait $sender
+	[ -n "$events" ] && kill "$events" 2>/dev/null
 	# A busy guest delivers late: wait until nothing moves any more (at most 60 s).
 	local now last="" still=0
 	for i in $(seq 1 60); do

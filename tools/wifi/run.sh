@@ -10,6 +10,7 @@
 # WIFI_PPS (datagrams/s, default 50: half what an
 # emulated guest on an idle host sustains), MUT_WIFI_CACHE (image cache directory),
 # MUT_WIFI_ACCEL (tcg, or kvm where KVM really boots Debian's kernel),
+# WIFI_ONLY (scenario names to run, space-separated; default all of the mode's),
 # MUT_KEEP_WORKDIR=1 (keep the work directory: raw results, console log).
 # Where something needed is missing it says so loudly and exits 0 (skipped).
 set -u
@@ -77,7 +78,7 @@ cp "$here/guest.sh" "$here/medium.py" "$here/ts-replay" "$root/tools/mcast-join"
 need_bytes=$((pps * seconds * 1316))
 kbps=$((pps * 1316 * 8 / 1000))
 ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i "testsrc=size=640x360:rate=25" \
-	-f lavfi -i "sine=frequency=1000:sample_rate=48000" -t $((seconds * 3 + 5)) \
+	-f lavfi -i "sine=frequency=1000:sample_rate=48000" -t $((seconds * 3 + 65)) \
 	-c:v mpeg2video -b:v $((kbps - 150))k -minrate $((kbps - 150))k -maxrate $((kbps - 150))k -bufsize 500k \
 	-c:a mp2 -b:a 96k -f mpegts "$bed/stream.ts" \
 	|| { echo "test-wifi: ffmpeg could not make the stream"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -99,12 +100,19 @@ done
 # A station that leaves the AP and comes back while mutd serves it (no loss: the
 # station's departure is what is measured).
 echo "leave-mutd 0 mutd-leave" >>"$bed/scenarios"
+# The same station leaving without a word: its wpa_supplicant killed (SIGKILL).
+echo "leave-kill-mutd 0 mutd-leave-kill" >>"$bed/scenarios"
+# WIFI_ONLY="NAME ...": run only these scenarios (while working on one).
+if [ -n "${WIFI_ONLY:-}" ]; then
+	awk -v keep=" $WIFI_ONLY " 'index(keep, " " $1 " ")' "$bed/scenarios" >"$bed/only"
+	mv "$bed/only" "$bed/scenarios"
+fi
 count=$(wc -l <"$bed/scenarios")
 
 # --- boot ------------------------------------------------------------------------
 accel=${MUT_WIFI_ACCEL:-tcg}
 case $accel in tcg) cpu="-accel tcg -cpu max" ;; kvm) cpu="-accel kvm -cpu host" ;; *) skip "MUT_WIFI_ACCEL must be tcg or kvm" ;; esac
-limit=$((300 + count * (seconds * 3 + 120)))
+limit=$((300 + count * (seconds * 3 + 180)))
 echo "test-wifi: booting the guest ($accel, 1 vCPU, 2 GiB), $count scenario(s) of ${seconds}s, limit ${limit}s"
 booted=$SECONDS
 # shellcheck disable=SC2086
