@@ -74,10 +74,9 @@ final class Daemon {
         let config = core.config
         sockets.bridgePorts.summary.forEach { log.info($0) }
         if sockets.stations == nil {
-            log.info("no nl80211 here (no Wi-Fi access point driver): station events off, memberships follow IGMP and the neighbour table only")
-        }
-        if sockets.stationPoll == nil {
-            log.info("no nl80211 here: no radio telemetry for Wi-Fi clients in mutctl groups")
+            log.info("no nl80211 here (no Wi-Fi access point driver): station events and radio telemetry off, memberships follow IGMP and the neighbour table only")
+        } else if sockets.stationPoll == nil {
+            log.warning("nl80211: cannot open a socket for station dumps: no radio telemetry for Wi-Fi clients")
         } else if config.stationPollInterval > 0 {
             log.info("sampling the Wi-Fi stations of served access points every \(config.stationPollInterval.plainDescription) s (nl80211)")
         }
