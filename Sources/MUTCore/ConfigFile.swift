@@ -21,7 +21,7 @@ public struct ConfigFile: Equatable, Sendable {
     public static let extraKeys: Set<String> = [
         "querier", "igmp-robustness", "igmp-query-interval", "igmp-query-response-interval",
         "igmp-last-member-interval", "max-groups", "max-members-per-group", "max-entries", "state-file", "user",
-        "querier-version", "per-host-queries",
+        "querier-version", "per-host-queries", "station-poll-interval",
     ]
 
     public init() {}

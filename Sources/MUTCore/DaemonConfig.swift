@@ -20,6 +20,8 @@ public struct DaemonConfig: Equatable, Sendable {
     /// Query IGMPv1/v2 members one by one (a general query in a frame to the host's own MAC)
     /// beside another querier too, so that report suppression hides nobody.
     public var perHostQueries = true
+    /// Seconds between samples of the Wi-Fi stations' radio links (nl80211 GET_STATION); 0 = off.
+    public var stationPollInterval = 2.0
     /// Where learned state is saved for a hitless restart; beside the socket by default.
     public var stateFile: String {
         get { explicitStateFile ?? Self.defaultStateFile(socketPath: socketPath) }
@@ -160,6 +162,7 @@ extension DaemonConfig {
             guard let flag = ConfigFile.parseBool(text) else { throw .invalid("per-host-queries '\(text)': expected yes or no") }
             perHostQueries = flag
         }
+        if let v = try number("station-poll-interval", 0...3600) { stationPollInterval = v }
         if let path = extra["state-file"] {
             guard path.hasPrefix("/") else { throw .invalid("state-file '\(path)': expected an absolute path") }
             stateFile = path

@@ -31,27 +31,9 @@ public final class StationWatch {
 
     public static func open() throws(SystemError) -> OpenResult {
         let fd = try Syscall.socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue), NETLINK_GENERIC)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
-        defer { buffer.deallocate() }
         do throws(SystemError) {
             try Syscall.bindNetlink(fd, groups: 0)
-            let name = Array(StationEvent.nl80211Name.utf8) + [0]
-            let payload = GenericNetlink.request(command: GenericNetlink.getFamily,
-                                                 attributes: [(GenericNetlink.attributeFamilyNameForRequest, name)])
-            let request = Netlink.request(type: GenericNetlink.controllerFamily, flags: UInt16(NLM_F_REQUEST), sequence: 1, payload: payload)
-            guard try Syscall.send(fd, request, from: 0) != nil else { throw SystemError("send(CTRL_CMD_GETFAMILY)", errno: EAGAIN) }
-            // The controller answers at once; bounded wait.
-            var found: GenericNetlink.Family?
-            var answered = false
-            for _ in 0..<10 where !answered {
-                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                _ = try Syscall.poll(&poller, 1, timeoutMilliseconds: 100)
-                guard let count = try Syscall.recv(fd, buffer), count > 0 else { continue }
-                for message in Netlink.messages(in: UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
-                    if message.type == Netlink.typeError { answered = true }
-                    if let family = GenericNetlink.family(from: message) { found = family; answered = true }
-                }
-            }
+            let found = try resolveNL80211(fd)
             guard let family = found, let group = family.multicastGroups[StationEvent.mlmeGroup] else {
                 Syscall.close(fd)
                 return .noNL80211
@@ -63,6 +45,31 @@ public final class StationWatch {
             Syscall.close(fd)
             throw error
         }
+    }
+
+    /// Asks the generic netlink controller on `fd` (bound, non-blocking) for nl80211: its family
+    /// id and multicast groups; nil where the kernel has none. Waits at most about a second.
+    static func resolveNL80211(_ fd: Int32) throws(SystemError) -> GenericNetlink.Family? {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        let name = Array(StationEvent.nl80211Name.utf8) + [0]
+        let payload = GenericNetlink.request(command: GenericNetlink.getFamily,
+                                             attributes: [(GenericNetlink.attributeFamilyNameForRequest, name)])
+        let request = Netlink.request(type: GenericNetlink.controllerFamily, flags: UInt16(NLM_F_REQUEST), sequence: 1, payload: payload)
+        guard try Syscall.send(fd, request, from: 0) != nil else { throw SystemError("send(CTRL_CMD_GETFAMILY)", errno: EAGAIN) }
+        // The controller answers at once; bounded wait.
+        var found: GenericNetlink.Family?
+        var answered = false
+        for _ in 0..<10 where !answered {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = try Syscall.poll(&poller, 1, timeoutMilliseconds: 100)
+            guard let count = try Syscall.recv(fd, buffer), count > 0 else { continue }
+            for message in Netlink.messages(in: UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
+                if message.type == Netlink.typeError { answered = true }
+                if let family = GenericNetlink.family(from: message) { found = family; answered = true }
+            }
+        }
+        return found
     }
 
     /// Reads every pending datagram and returns the station events in them.

@@ -19,6 +19,8 @@ final class Daemon {
     let startedAt = Syscall.monotonicSeconds()
     private var stateSavingDisabled = false
     private var saveFailing = false
+    /// A station dump request failing is logged once, until one goes through again.
+    var stationPollFailing = false
 
     /// What a readable descriptor is: one entry per descriptor, looked up by number.
     private enum Source {
@@ -26,6 +28,7 @@ final class Daemon {
         case snooper(IGMPSnooper)
         case bridgePort(IGMPSnooper)
         case stations(StationWatch)
+        case stationPoll(StationPoll)
     }
     private let sources: [Int32: Source]
 
@@ -39,6 +42,7 @@ final class Daemon {
         for snooper in sockets.snoopers { sources[snooper.fd] = .snooper(snooper) }
         for tap in sockets.bridgePorts.taps { sources[tap.fd] = .bridgePort(tap) }
         if let stations = sockets.stations { sources[stations.fd] = .stations(stations) }
+        if let poll = sockets.stationPoll { sources[poll.fd] = .stationPoll(poll) }
         self.sources = sources
     }
 
@@ -70,7 +74,11 @@ final class Daemon {
         let config = core.config
         sockets.bridgePorts.summary.forEach { log.info($0) }
         if sockets.stations == nil {
-            log.info("no nl80211 here (no Wi-Fi access point driver): station events off, memberships follow IGMP and the neighbour table only")
+            log.info("no nl80211 here (no Wi-Fi access point driver): station events and radio telemetry off, memberships follow IGMP and the neighbour table only")
+        } else if sockets.stationPoll == nil {
+            log.warning("nl80211: cannot open a socket for station dumps: no radio telemetry for Wi-Fi clients")
+        } else if config.stationPollInterval > 0 {
+            log.info("sampling the Wi-Fi stations of served access points every \(config.stationPollInterval.plainDescription) s (nl80211)")
         }
         log.info("ready: queue \(config.queues.map(String.init).joined(separator: ",")), interfaces \(sockets.interfaces.map { "\($0.name) (\($0.mac))" }.joined(separator: ", ")), \(config.staticSubscribers.count) static subscriber(s), translation \(config.enabled ? "on" : "off")")
         loop()
@@ -108,10 +116,12 @@ final class Daemon {
                 case .snooper(let snooper): readFrames(snooper)
                 case .bridgePort(let tap): readPortFrames(tap)
                 case .stations(let watch): readStationEvents(watch)
+                case .stationPoll(let poll): readStationSamples(poll)
                 case nil: controlReady.append(entry)
                 }
             }
             sockets.control.process(controlReady, handler: self)
+            if let poll = sockets.stationPoll { pollStations(poll) }
             core.tick(now: Syscall.monotonicSeconds())
             perform(core.takeEffects())
             if !threads.isEmpty, sockets.dataPlanes.contains(where: { $0.lastError != nil }) {

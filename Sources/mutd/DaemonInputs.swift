@@ -31,6 +31,25 @@ extension Daemon {
         } catch { log.warning("nl80211: \(error)") }
     }
 
+    /// Starts a round of station dumps when one is due (never waits for the kernel).
+    func pollStations(_ poll: StationPoll) {
+        let now = Syscall.monotonicSeconds()
+        store(poll.tick(now: now, interval: core.config.stationPollInterval), now: now)
+        if let error = poll.sendError, !stationPollFailing {
+            log.warning("nl80211 station dump: \(error) (radio telemetry paused until it works again)")
+        }
+        stationPollFailing = poll.sendError != nil
+    }
+
+    func readStationSamples(_ poll: StationPoll) {
+        let now = Syscall.monotonicSeconds()
+        do { store(try poll.readAnswers(now: now), now: now) } catch { log.warning("nl80211 station dump: \(error)") }
+    }
+
+    private func store(_ samples: [StationPoll.Sample], now: Double) {
+        for sample in samples { core.stationRadios(sample.radios, apInterfaceIndex: sample.apInterfaceIndex, now: now) }
+    }
+
     func readNeighbourEvents() {
         do {
             for event in try sockets.neighbours.readEvents() { core.neighbour(event, now: Syscall.monotonicSeconds()) }

@@ -22,6 +22,8 @@ struct DaemonSockets {
     let bridgePorts: BridgePortSockets
     /// nl80211 station events; nil where the router has no Wi-Fi (mutd works as without).
     let stations: StationWatch?
+    /// nl80211 station dumps (radio telemetry); nil where the router has no Wi-Fi.
+    let stationPoll: StationPoll?
 
     init(config: DaemonConfig, table: TableCell, counters: DataPlaneCounters, stopFlag: StopFlag) throws(DaemonError) {
         let probe: Int32
@@ -47,6 +49,9 @@ struct DaemonSockets {
         switch try? StationWatch.open() {
         case .watching(let watch): stations = watch
         case .noNL80211, nil: stations = nil
+        }
+        stationPoll = try? StationPoll.open { [served] apIndex in
+            StationWatch.servedInterface(apIndex: apIndex, among: served) != nil
         }
         var snoopers: [IGMPSnooper] = []
         for info in infos {

@@ -74,6 +74,9 @@ struct Mutd: ParsableCommand {
     @Option(name: .customLong("max-entries"), help: "Most (interface, group, host) entries IGMP may add (default 2048).")
     var maxEntries: String?
 
+    @Option(name: .customLong("station-poll-interval"), help: "Seconds between samples of the Wi-Fi stations' radio links (nl80211), 0 = off (default 2).")
+    var stationPollInterval: String?
+
     @Option(help: "After opening its sockets, run as this user keeping only CAP_NET_ADMIN and CAP_NET_RAW.")
     var user: String?
 
@@ -95,7 +98,7 @@ struct Mutd: ParsableCommand {
             ("igmp-query-response-interval", igmpQueryResponseInterval),
             ("igmp-last-member-interval", igmpLastMemberInterval), ("max-groups", maxGroups),
             ("max-members-per-group", maxMembersPerGroup), ("max-entries", maxEntries),
-            ("state-file", stateFile), ("user", user),
+            ("state-file", stateFile), ("user", user), ("station-poll-interval", stationPollInterval),
         ]
         for case let (key, value?) in extra { flags.extra[key] = value }
         return flags

@@ -1,5 +1,6 @@
-// libFuzzer target: netlink framing, rtnetlink neighbour messages and nl80211 station events
-// (with the generic netlink controller's family answers), as read from the kernel sockets.
+// libFuzzer target: netlink framing, rtnetlink neighbour messages, nl80211 station events and
+// station/interface dump answers (with the generic netlink controller's family answers), as
+// read from the kernel sockets.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     // Copy into an exact-size allocation so AddressSanitizer sees any read past the datagram.
@@ -18,6 +19,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         if let station = StationEvent.parse(message, family: message.type) {
             precondition(station.mac.isUnicast, "non-unicast station MAC accepted")
         }
+        if let radio = StationInfo.parse(message, family: message.type) {
+            precondition(radio.mac.isUnicast, "non-unicast station MAC accepted in a station dump")
+            precondition(radio.txBitrateKbps.map { $0 > 0 } ?? true, "an unknown (zero) bitrate reported as a rate")
+        }
+        _ = StationInfo.accessPointIndex(message, family: message.type)
         _ = GenericNetlink.family(from: message)
         Netlink.forEachAttribute(in: message.payload) { _, value in
             precondition(value.count <= message.payload.count, "attribute longer than its message")

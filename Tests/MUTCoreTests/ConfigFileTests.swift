@@ -72,4 +72,16 @@ import Testing
         #expect(config.enabled == false)
         #expect(config.socketPath == DaemonConfig.defaultSocketPath)
     }
+
+    @Test func theStationPollIntervalDefaultsToTwoSecondsAndZeroTurnsItOff() throws {
+        var flags = ConfigFile()
+        flags.interfaces = ["lan0"]
+        #expect(try DaemonConfig.combining(file: nil, flags: flags).0.stationPollInterval == 2)
+        let off = try ConfigFile.parse("interface = lan0\nstation-poll-interval = 0\n")
+        #expect(try DaemonConfig.combining(file: off, flags: ConfigFile()).0.stationPollInterval == 0)
+        flags.extra["station-poll-interval"] = "0.5"
+        #expect(try DaemonConfig.combining(file: off, flags: flags).0.stationPollInterval == 0.5)
+        flags.extra["station-poll-interval"] = "-1"
+        #expect(throws: ConfigError.self) { try DaemonConfig.combining(file: nil, flags: flags) }
+    }
 }

@@ -2,7 +2,7 @@
 # Runs inside the Wi-Fi test bed's qemu guest as its init (started by the image's
 # /sbin/mut-wifi-init once the host's share is at /mnt/bed).  Builds the bed,
 # runs each scenario listed in /mnt/bed/scenarios ("NAME LOSS MODE" per line,
-# MODE plain|mutd|hostapd-m2u) and leaves its raw results in /mnt/bed/out/NAME/
+# MODE plain|mutd|mutd-leave|mutd-telemetry|hostapd-m2u) and leaves its raw results in /mnt/bed/out/NAME/
 # for the host to judge (tools/wifi/report.py).  Powers the guest off at the end.
 #
 #   router (root namespace): up0 10.0.0.1 <- source ns (eth0 10.0.0.2, the sender)
@@ -138,7 +138,9 @@ start_hostapd() {  # start_hostapd 0|1 (multicast_to_unicast)
 		wpa_cli -p /run/wifi/ctrl-sta$i -i wlan$i status 2>/dev/null | grep -q '^wpa_state=COMPLETED' \
 			|| wpa_cli -p /run/wifi/ctrl-sta$i -i wlan$i reassociate >/dev/null 2>&1
 	done
-	all_associated 120 || { log "stations did not associate: $(associated_count)/$STATIONS"; return 1; }
+	# A last look after the wait: a starved guest may complete the association just then.
+	all_associated 120 || [ "$(associated_count)" -eq $STATIONS ] \
+		|| { log "stations did not associate: $(associated_count)/$STATIONS"; return 1; }
 	log "hostapd multicast_to_unicast=$1: $STATIONS stations associated"
 }
 associated_count() {
@@ -235,6 +237,27 @@ station_leaves_and_returns() {  # DIR STREAM_SECONDS disconnect|kill SENDER_PID
 	kill -TERM "$sender" 2>/dev/null
 }
 
+# The radio telemetry mutd reports for the stations (mutctl groups --json) at a quarter and
+# at half of the stream; then the medium's loss on the AP's link to station TELEMETRY_STATION
+# rises to TELEMETRY_LOSS (medium.py rereads its control file on SIGUSR1), and a last sample
+# is taken just before the stream ends. report.py compares the retries of the windows.
+TELEMETRY_STATION=1
+TELEMETRY_LOSS=0.3
+MEDIUM_CONTROL=/run/wifi/medium-control
+telemetry_samples() {  # DIR STREAM_SECONDS MEDIUM_PID
+	local dir=$1 quarter=$(($2 / 4)) medium=$3
+	sleep "$quarter"
+	mutctl groups --json >"$dir/telemetry-0.json" 2>&1
+	sleep "$quarter"
+	mutctl groups --json >"$dir/telemetry-1.json" 2>&1
+	echo "0:$TELEMETRY_STATION=$TELEMETRY_LOSS" >"$MEDIUM_CONTROL"
+	kill -USR1 "$medium"
+	date +%s.%N >"$dir/raised.t"
+	log "medium: loss on the AP's link to sta$TELEMETRY_STATION raised to $TELEMETRY_LOSS"
+	sleep $((2 * quarter - 2))
+	mutctl groups --json >"$dir/telemetry-2.json" 2>&1
+}
+
 # --- one scenario --------------------------------------------------------------
 run_scenario() {  # NAME LOSS MODE
 	# Everything is written to the guest's tmpfs first and copied to the share
@@ -243,14 +266,17 @@ run_scenario() {  # NAME LOSS MODE
 	# Leaving and coming back needs room on both sides (an emulated station takes several
 	# seconds to associate again): three times the stream.
 	case $mode in mutd-leave*) stream=$((SECONDS_STREAM * 3)) ;; esac
+	# Two windows of telemetry, each long enough for several of mutd's samples (every 2 s).
+	[ "$mode" = mutd-telemetry ] && stream=$((SECONDS_STREAM * 2))
 	mkdir -p "$dir"
 	log "scenario $name: loss $loss, $mode, ${stream}s at ${PPS} pps"
 	echo "$loss $mode $stream $PPS" >"$dir/params"
 	# The stations associate over the kernel's own lossless medium (fast), then
 	# the scenario's medium takes over.
 	if [ "$mode" = hostapd-m2u ]; then start_hostapd 1; else start_hostapd 0; fi || echo setup >"$dir/failed"
+	: >"$MEDIUM_CONTROL"
 	python3 "$TOOLS/medium.py" --radios $((STATIONS + 1)) --loss "$loss" --stats "$dir/medium.json" \
-		>"$dir/medium.log" 2>&1 &
+		--control "$MEDIUM_CONTROL" >"$dir/medium.log" 2>&1 &
 	local medium_pid=$!
 	wait_until 30 grep -q registered "$dir/medium.log" || { log "medium did not register"; cat "$dir/medium.log" >>"$OUT/guest.log"; }
 	all_associated 60 || { log "stations not associated"; echo associate >"$dir/failed"; }
@@ -288,6 +314,7 @@ run_scenario() {  # NAME LOSS MODE
 	case $mode in
 	mutd-leave) station_leaves_and_returns "$dir" "$stream" disconnect $sender ;;
 	mutd-leave-kill) station_leaves_and_returns "$dir" "$stream" kill $sender ;;
+	mutd-telemetry) telemetry_samples "$dir" "$stream" "$medium_pid" ;;
 	esac
 	wait $sender
 	[ -n "$events" ] && kill "$events" 2>/dev/null

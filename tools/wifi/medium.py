@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A lossy 802.11 medium for mac80211_hwsim radios (standard library only).
 
-    medium.py --radios N --loss P [--link TX:RX=P ...] --stats FILE
+    medium.py --radios N --loss P [--link TX:RX=P ...] [--control FILE] --stats FILE
 
 Registers as hwsim's medium on the generic netlink family MAC80211_HWSIM, so the
 kernel hands it every frame a radio transmits instead of delivering it itself.
@@ -15,6 +15,8 @@ link's probability, drawn independently per attempt:
 The sender always gets HWSIM_CMD_TX_INFO_FRAME with the attempts it used.
 Airtime is counted with a fixed PHY-rate model: every attempt costs a preamble
 plus its bits at the legacy rate mac80211 picked (no rate adaptation to SNR).
+SIGUSR1: rereads --control (one TX:RX=P per line) and makes those links' loss
+what it says, on top of --loss and --link (an empty file: back to them).
 SIGTERM/SIGINT: writes the counters as JSON to --stats and exits.
 """
 
@@ -121,11 +123,8 @@ class Netlink:
 class Medium:
     def __init__(self, args):
         self.default_loss = args.loss
-        self.link_loss = {}
-        for spec in args.link:
-            pair, p = spec.split("=")
-            tx, rx = pair.split(":")
-            self.link_loss[(int(tx), int(rx))] = float(p)
+        self.given_links = self.parse_links(args.link)
+        self.link_loss = dict(self.given_links)
         # hwsim names radio i 02:00:00:00:ii:00 on its interface and 42:... on netlink.
         self.radios = [bytes([0x42, 0, 0, 0, i, 0]) for i in range(args.radios)]
         self.loss_cache = {}
@@ -133,6 +132,30 @@ class Medium:
         self.counts = {"frames": 0, "attempts": 0, "lost_attempts": 0, "acked": 0,
                        "not_acked": 0, "group_deliveries": 0, "group_lost": 0,
                        "netlink_overruns": 0, "netlink_errors": 0, "airtime_us": {}, "stream_frames": {}}
+
+    @staticmethod
+    def parse_links(specs):
+        links = {}
+        for spec in specs:
+            pair, p = spec.split("=")
+            tx, rx = pair.split(":")
+            links[(int(tx), int(rx))] = float(p)
+        return links
+
+    def reload(self, path):
+        """--control's links over the command line's, from the next frame on."""
+        try:
+            with open(path) as f:
+                links = self.parse_links([line.strip() for line in f if line.strip() and not line.startswith("#")])
+        except (OSError, ValueError) as e:
+            print("medium: cannot read %s: %s (links unchanged)" % (path, e), flush=True)
+            return
+        self.link_loss = dict(self.given_links)
+        self.link_loss.update(links)
+        self.loss_cache = {}
+        self.counts["reloads"] = self.counts.get("reloads", 0) + 1
+        print("medium: links now %s" % ", ".join("%d:%d=%.2f" % (tx, rx, p) for (tx, rx), p in sorted(self.link_loss.items())),
+              flush=True)
 
     def index(self, addr):
         return addr[4] if addr[0] & 0x40 and addr in self.radios else -1
@@ -229,6 +252,7 @@ def main():
     p.add_argument("--loss", type=float, default=0.0, help="loss per attempt on every link")
     p.add_argument("--link", action="append", default=[], help="TX:RX=P, radio indexes")
     p.add_argument("--seed", type=int)
+    p.add_argument("--control", help="file of TX:RX=P lines, reread on SIGUSR1")
     p.add_argument("--stats", required=True, help="JSON counters written on exit")
     args = p.parse_args()
     medium = Medium(args)
@@ -237,6 +261,9 @@ def main():
     nl.request(family, HWSIM_CMD_REGISTER, b"")
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.control:
+        # Runs between two frames (Python handles signals between bytecodes; recv resumes).
+        signal.signal(signal.SIGUSR1, lambda *_: medium.reload(args.control))
     print("medium: registered, loss %.2f per attempt" % args.loss, flush=True)
     try:
         while True:

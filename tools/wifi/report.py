@@ -22,6 +22,7 @@ TS_CHECK = os.path.join(HERE, "..", "ts-check")
 DATAGRAM = 7 * 188
 STATIONS, WATCHING = (1, 2, 3), (1, 2)
 LEAVING = 2  # the station that leaves and comes back in the mutd-leave scenario
+LOSSY = 1  # the station whose link gets lossy halfway through the mutd-telemetry scenario
 
 
 def station_mac(i):
@@ -135,6 +136,52 @@ def leave_checks(d, i, arrivals):
     return checks
 
 
+def radio_of(path, ip):
+    """The "radio" object mutd reported for client ip (mutctl groups --json), or None."""
+    try:
+        groups = json.load(open(path))["groups"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return next((c.get("radio") for g in groups for c in g.get("clients", []) if c.get("ip") == ip and c.get("radio")), None)
+
+
+def telemetry_checks(d):
+    """mutd's radio telemetry of each watching station before and after the medium's loss on
+    the AP's link to station LOSSY rose (guest.sh telemetry_samples): every figure is there,
+    and LOSSY's retries per sent frame rise from about 0 to about P/(1-P) while the other's
+    stay about 0. Counts over windows of hundreds of frames, with wide margins."""
+    checks, figures = [], []
+    for i in WATCHING:
+        ip = "192.168.50.1%d" % i
+        samples = [radio_of(os.path.join(d, "telemetry-%d.json" % k), ip) for k in range(3)]
+        complete = all(s and all(k in s for k in ("tx_bitrate_kbps", "tx_packets", "tx_retries", "signal_dbm", "inactive_ms"))
+                       for s in samples)
+        checks.append((complete, "sta%d: mutctl groups --json shows its TX bitrate, packets, retries, signal and inactive time "
+                       "in all 3 samples" % i))
+        if not complete:
+            continue
+        windows = []
+        for a, b in ((0, 1), (1, 2)):
+            packets = samples[b]["tx_packets"] - samples[a]["tx_packets"]
+            retries = samples[b]["tx_retries"] - samples[a]["tx_retries"]
+            windows.append((packets, retries, retries / packets if packets > 0 else None))
+        (p0, r0, q0), (p1, r1, q1) = windows
+        figures.append("sta%d: TX %s -> %s Mbit/s, signal %s dBm; retries/packets %d/%d = %s before, %d/%d = %s after"
+                       % (i, samples[1]["tx_bitrate_kbps"] / 1000, samples[2]["tx_bitrate_kbps"] / 1000, samples[2]["signal_dbm"],
+                          r0, p0, fmt(q0, "%.2f"), r1, p1, fmt(q1, "%.2f")))
+        moving = p0 >= 50 and p1 >= 50
+        checks.append((moving, "sta%d: the AP sent it %d and %d frames in the two windows (at least 50 each); %s"
+                       % (i, p0, p1, figures[-1])))
+        if not moving:
+            continue
+        if i == LOSSY:
+            checks.append((q1 >= 0.15 and q1 >= q0 + 0.1,
+                           "sta%d (its link now lossy): retries per frame rose from %.2f to %.2f (goal: >= 0.15 and +0.1)" % (i, q0, q1)))
+        else:
+            checks.append((q1 <= 0.1, "sta%d (its link untouched): retries per frame %.2f after (goal <= 0.1)" % (i, q1)))
+    return checks, figures
+
+
 def judge(out, name, loss, mode, chunks):
     d = os.path.join(out, name)
     sent_raw = open(os.path.join(d, "sent.bin"), "rb").read() if os.path.exists(os.path.join(d, "sent.bin")) else b""
@@ -185,16 +232,18 @@ def judge(out, name, loss, mode, chunks):
         checks.append((kept, "sta%d stayed associated through the scenario" % i))
         if i in WATCHING:
             lost = row["loss_pct"] if row["loss_pct"] is not None else 100.0
-            if mode in ("mutd", "mutd-leave", "mutd-leave-kill", "hostapd-m2u"):
+            if mode.startswith("mutd") or mode == "hostapd-m2u":
                 checks.append((lost <= 0.1, "sta%d lost %.2f %% of datagrams (goal <= 0.1 %%)" % (i, lost)))
                 checks.append((row["cc_errors"] == 0, "sta%d: %s TS continuity errors (goal 0)" % (i, row["cc_errors"])))
             else:
                 low, high = (0.0, 1.0) if loss == 0 else (50 * loss, 150 * loss)
                 checks.append((low <= lost <= high, "sta%d lost %.1f %% (plain multicast: expected %.0f-%.0f %% at %.0f %% loss per attempt)"
                                % (i, lost, low, high, 100 * loss)))
-        elif mode in ("mutd", "mutd-leave", "mutd-leave-kill"):
+        elif mode.startswith("mutd"):
             checks.append((row["frames"] == 0, "sta%d (not watching) got %d frames of the group" % (i, row["frames"])))
-    if mode in ("mutd", "mutd-leave", "mutd-leave-kill"):
+    if mode == "mutd-telemetry":
+        checks += telemetry_checks(d)[0]
+    if mode.startswith("mutd"):
         groups = os.path.join(d, "groups-before.json")
         try:
             clients = {c.get("ip") for g in json.load(open(groups))["groups"] for c in g.get("clients", [])}

@@ -14,6 +14,8 @@ public struct ClientReport: Equatable, Sendable {
     public var sendErrors: UInt64
     /// The station's radio link, for a Wi-Fi client the access point reports on.
     public var radio: StationRadio?
+    /// How old `radio` was when the report was made, in seconds.
+    public var radioAgeSeconds: Double?
 
     public init(ip: IPv4Address, mac: MACAddress?, via: String, igmpVersion: Int? = nil, expiresInSeconds: Int? = nil,
                 filter: SourceFilter? = nil, copies: UInt64 = 0, sendErrors: UInt64 = 0, radio: StationRadio? = nil) {
@@ -101,13 +103,15 @@ public struct GroupsReport: Equatable, Sendable {
                     let remaining = (at - now).rounded(.up)
                     return remaining.isFinite ? Int(max(0, min(remaining, Double(Int32.max)))) : 0
                 }
-                return ClientReport(
+                var client = ClientReport(
                     ip: member.host, mac: member.mac, via: isStatic || version == nil ? "static" : "igmp",
                     igmpVersion: version, expiresInSeconds: expiresIn,
                     filter: member.filter == .anySource ? nil : member.filter,
                     copies: member.counters.copies.load(ordering: .relaxed),
                     sendErrors: member.counters.sendErrors.load(ordering: .relaxed),
                     radio: member.mac.flatMap { radios[$0] })
+                client.radioAgeSeconds = client.radio.map { max(0, now - $0.sampledAt) }
+                return client
             }
             let mode: GroupReport.Mode
             if !table.enabled {
@@ -164,18 +168,25 @@ public struct GroupsReport: Equatable, Sendable {
             }
         let groupLines = TextTable(columns: [.left, .left, .left, .left, .right, .right, .right, .right, .right], rows: groupRows).lines
         // One client table for all groups, so that client columns line up across groups too.
-        var clientRows = [["CLIENT", "MAC", "VIA", "IGMP", "EXPIRES", "COPIES", "SEND_ERRORS", "FILTER"]]
+        // The radio columns (Wi-Fi clients' links, `-` for wired ones) only where some client has one.
+        let withRadio = groups.contains { $0.clients.contains { $0.radio != nil } }
+        let radioHeaders = withRadio ? StationRadio.tableHeaders : []
+        var clientRows = [["CLIENT", "MAC", "VIA", "IGMP", "EXPIRES", "COPIES", "SEND_ERRORS"] + radioHeaders + ["FILTER"]]
         for g in groups {
             for c in g.clients {
-                clientRows.append([
+                var row: [String] = [
                     c.ip.description, c.mac?.description ?? "unknown", c.via,
                     c.igmpVersion.map { "v\($0)" } ?? "-", c.expiresInSeconds.map { "\($0)s" } ?? "-",
-                    String(c.copies), String(c.sendErrors), c.filter?.description ?? "any source",
-                ])
+                    String(c.copies), String(c.sendErrors),
+                ]
+                if withRadio { row += StationRadio.tableCells(c.radio) }
+                row.append(c.filter?.description ?? "any source")
+                clientRows.append(row)
             }
         }
-        let clientLines = TextTable(columns: [.left, .left, .left, .left, .right, .right, .right, .left], rows: clientRows)
-            .lines(indent: "    ")
+        let columns: [TextTable.Alignment] = [.left, .left, .left, .left, .right, .right, .right]
+            + radioHeaders.map { _ in .right } + [.left]
+        let clientLines = TextTable(columns: columns, rows: clientRows).lines(indent: "    ")
         var out = groupLines[0] + "\n"
         var nextClient = 1
         for (i, g) in groups.enumerated() {
@@ -254,6 +265,7 @@ extension ClientReport {
         if let filter { members.append(("filter", .object(filter.jsonMembers))) }
         members.append(("copies", .uint(copies)))
         members.append(("send_errors", .uint(sendErrors)))
+        if let radio { members.append(("radio", radio.json(ageSeconds: radioAgeSeconds))) }
         return .object(members)
     }
 
@@ -276,5 +288,12 @@ extension ClientReport {
         }
         copies = try r.uint64("copies", default: 0)
         sendErrors = try r.uint64("send_errors", default: 0)
+        if r.has("radio"), let object = json["radio"] {
+            radio = try StationRadio(json: object, mac: mac ?? MACAddress(UInt64(0)), context: "\(context).radio")
+            radioAgeSeconds = try StationRadio.ageSeconds(in: object, context: "\(context).radio")
+        } else {
+            radio = nil
+            radioAgeSeconds = nil
+        }
     }
 }

@@ -28,6 +28,8 @@ public enum Netlink {
         public var type: UInt16
         public var flags: UInt16
         public var payload: UnsafeRawBufferPointer
+        /// The request this answers (0 for the kernel's own notifications).
+        public var sequence: UInt32 = 0
     }
 
     /// Splits a datagram into messages; stops at the first header that lies about its length.
@@ -39,8 +41,10 @@ public enum Netlink {
             guard length >= headerLength, length <= datagram.count - offset else { break }
             let type = datagram.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)
             let flags = datagram.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self)
+            let sequence = datagram.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)
             result.append(Message(type: type, flags: flags,
-                                  payload: UnsafeRawBufferPointer(rebasing: datagram[offset + headerLength..<offset + length])))
+                                  payload: UnsafeRawBufferPointer(rebasing: datagram[offset + headerLength..<offset + length]),
+                                  sequence: sequence))
             offset += align(length)
         }
         return result
