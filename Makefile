@@ -46,6 +46,7 @@ test-unit:
 test-shell:
 	@set -e; for t in Tests/shell/*-test.sh; do [ -e "$$t" ] || continue; echo "== $$t"; bash "$$t"; done
 	sh Tests/shell/metrics-check.sh
+	sh Tests/shell/metrics-check.sh Tests/shell/metrics-sample-per-client.prom
 
 # The network-namespace suite needs root; as non-root run.sh says loudly what it skipped.
 test-netns: build
