@@ -69,6 +69,9 @@ final class Daemon {
         }
         let config = core.config
         sockets.bridgePorts.summary.forEach { log.info($0) }
+        if let metrics = sockets.metrics {
+            log.info("metrics: http://\(metrics.configuration.address)/metrics (at most \(metrics.configuration.maximumConnections) connections)")
+        }
         if sockets.stations == nil {
             log.info("no nl80211 here (no Wi-Fi access point driver): station events off, memberships follow IGMP and the neighbour table only")
         }
@@ -76,6 +79,7 @@ final class Daemon {
         loop()
         perform([.saveState(core.snapshot(now: Syscall.monotonicSeconds()))])
         sockets.control.shutdown()
+        sockets.metrics?.shutdown()
         stopFlag.stop()
         threads.forEach { $0.join() }
         log.info("stopped: \(counters.packets.load(ordering: .relaxed)) packets, \(counters.copies.load(ordering: .relaxed)) copies, \(counters.dropped.load(ordering: .relaxed)) dropped, \(counters.passedTotal) passed")
@@ -87,10 +91,12 @@ final class Daemon {
     private func loop() {
         let own = sources.keys.sorted().map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         while true {
-            var fds = own + sockets.control.pollDescriptors()
+            var fds = own + sockets.control.pollDescriptors() + (sockets.metrics?.pollDescriptors() ?? [])
             var timeout: Int32 = 250
-            let controlTimeout = sockets.control.timeoutMilliseconds()
-            if controlTimeout >= 0 { timeout = min(timeout, controlTimeout) }
+            for serverTimeout in [sockets.control.timeoutMilliseconds(), sockets.metrics?.timeoutMilliseconds() ?? -1]
+            where serverTimeout >= 0 {
+                timeout = min(timeout, serverTimeout)
+            }
             if let deadline = core.nextDeadline() {
                 timeout = min(timeout, Int32(min(250, max(0, (deadline - Syscall.monotonicSeconds()) * 1000).rounded(.up))))
             }
@@ -100,7 +106,7 @@ final class Daemon {
                 log.error("\(error)")
                 return
             }
-            var controlReady: [pollfd] = []
+            var controlReady: [pollfd] = []  // the control socket's and the metrics endpoint's
             for entry in fds where entry.revents != 0 {
                 switch sources[entry.fd] {
                 case .signals: if handleSignals() == .stop { return }
@@ -112,6 +118,7 @@ final class Daemon {
                 }
             }
             sockets.control.process(controlReady, handler: self)
+            sockets.metrics?.process(controlReady) { metricsExposition() }
             core.tick(now: Syscall.monotonicSeconds())
             perform(core.takeEffects())
             if !threads.isEmpty, sockets.dataPlanes.contains(where: { $0.lastError != nil }) {
@@ -144,6 +151,9 @@ final class Daemon {
             return log.error("SIGHUP: \(error.description); keeping the running configuration")
         }
         log.level = loaded.logLevel
+        if loaded.config.metrics.listen != sockets.metrics?.configuration.address {
+            log.warning("SIGHUP: metrics-listen takes effect at the next start; still \(sockets.metrics.map { "listening on \($0.configuration.address)" } ?? "off")")
+        }
         core.reload(loaded.config, from: path, now: Syscall.monotonicSeconds())
     }
 

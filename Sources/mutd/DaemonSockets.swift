@@ -22,6 +22,8 @@ struct DaemonSockets {
     let bridgePorts: BridgePortSockets
     /// nl80211 station events; nil where the router has no Wi-Fi (mutd works as without).
     let stations: StationWatch?
+    /// The HTTP `/metrics` endpoint (`--metrics-listen`); nil when off (the default).
+    let metrics: MetricsServer?
 
     init(config: DaemonConfig, table: TableCell, counters: DataPlaneCounters, stopFlag: StopFlag) throws(DaemonError) {
         let probe: Int32
@@ -72,6 +74,13 @@ struct DaemonSockets {
         do {
             control = try ControlServer(configuration: ControlServerConfiguration(path: config.socketPath, groupName: config.socketGroup))
         } catch { throw DaemonError(error.description) }
+        if let address = config.metrics.listen {
+            do { metrics = try MetricsServer(configuration: MetricsServerConfiguration(address: address)) } catch {
+                throw DaemonError(error.description)
+            }
+        } else {
+            metrics = nil
+        }
     }
 
     private static func packetSocketError(_ what: String, _ error: SystemError) -> DaemonError {
