@@ -86,7 +86,7 @@ install: release
 	install -m 0755 nft-rules/load $(DESTDIR)$(PREFIX)/share/mut/nft-rules/load
 	install -m 0644 man/mutd.8 man/mutctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 man/mutd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 dist/mutd.conf.example docs/operations.md $(DESTDIR)$(DOC_DIR)/
+	install -m 0644 dist/mutd.conf.example dist/grafana-dashboard.json docs/operations.md $(DESTDIR)$(DOC_DIR)/
 	sed -e 's#/usr/sbin/mutd#$(PREFIX)/sbin/mutd#g' -e 's#/usr/share/mut/#$(PREFIX)/share/mut/#g' \
 		-e 's#/usr/share/doc/mut/#$(DOC_DIR)/#g' dist/openwrt/mutd.init >$(DESTDIR)$(PREFIX)/share/mut/openwrt/mutd.init
 	chmod 0755 $(DESTDIR)$(PREFIX)/share/mut/openwrt/mutd.init
