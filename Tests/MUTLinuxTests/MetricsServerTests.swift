@@ -63,6 +63,32 @@ import Testing
         #expect(server.connectionCount == 0)
     }
 
+    @Test func aLargeExpositionIsWrittenAcrossManyTurns() throws {
+        let server = try server()
+        defer { server.shutdown() }
+        // Far beyond a socket buffer: the server must wait for POLLOUT rather than block or drop.
+        let line = "mut_client_copies_total{interface=\"wlan0\",group=\"239.1.1.1\",client=\"10.0.0.1\",mac=\"unknown\"} 1\n"
+        let big = String(repeating: line, count: 40_000)
+        let fd = try connect(server)
+        defer { Syscall.close(fd) }
+        try sendAll(fd, Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var turns = 0
+        while turns < 10_000 {
+            turns += 1
+            try server.step(waitingAtMost: 10) { big }
+            let count = try buffer.withUnsafeMutableBytes { raw in try Syscall.recv(fd, raw, flags: Int32(MSG_DONTWAIT)) }
+            guard let n = count else { continue }
+            if n == 0 { break }
+            received += buffer[0..<n]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n") && text.contains("Content-Length: \(big.utf8.count)\r\n"))
+        #expect(text.hasSuffix("\r\n\r\n" + big))
+        #expect(turns > 2 && server.connectionCount == 0)
+    }
+
     @Test func getMetricsOverIPv6Loopback() throws {
         // A host (or container) without IPv6 has nothing to test here.
         guard let inet6 = Syscall.readTextFile("/proc/net/if_inet6"), inet6.contains("00000000000000000000000000000001") else { return }
