@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CMutLinux
 import MUTCore
 
 /// The calls the HTTP `/metrics` listener (MetricsServer) needs: a TCP socket bound to an IPv4
