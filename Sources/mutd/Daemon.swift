@@ -29,6 +29,9 @@ final class Daemon {
     }
     private let sources: [Int32: Source]
 
+    /// From the configuration as last (re)loaded: SIGHUP turns per-client series on or off.
+    var metricsPerClient: Bool { loaded.config.metrics.perClient }
+
     init(loaded: LoadedConfig, log: Log) throws(DaemonError) {
         self.loaded = loaded
         self.log = log

@@ -9,7 +9,7 @@ extension Daemon: ControlHandler {
         switch request {
         case .status: return .status(statusReport(now: now))
         case .groups: return .groups(groupsReport(now: now))
-        case .metrics: return .metrics(statusReport(now: now), groupsReport(now: now), perClient: core.config.metrics.perClient)
+        case .metrics: return .metrics(statusReport(now: now), groupsReport(now: now), perClient: metricsPerClient)
         case .enable, .disable, .add, .del:
             let response = core.request(request, uid: peer.uid, now: now)
             perform(core.takeEffects())
@@ -21,7 +21,7 @@ extension Daemon: ControlHandler {
     func metricsExposition() -> String {
         let now = Syscall.monotonicSeconds()
         return MetricsExposition.render(status: statusReport(now: now), groups: groupsReport(now: now),
-                                        perClient: core.config.metrics.perClient)
+                                        perClient: metricsPerClient)
     }
 
     private func statusReport(now: Double) -> StatusReport {

@@ -7,8 +7,9 @@
 #   answered 503 and closed at once), closes the idle ones at their 5 s deadline, holds no more
 #   descriptors than that, and all the while the control socket answers and the data path
 #   delivers every copy; afterwards the endpoint serves again. The socket is opened before
-#   mutd drops to nobody (--user). Then the same over IPv6 ([::1]) inside the router, and a
-#   port already in use is one clear start error.
+#   mutd drops to nobody (--user). Then the same over IPv6 ([::1]) inside the router, set in
+#   a config file, where SIGHUP turns per-client series on; a port already in use is one
+#   clear start error.
 source "$(dirname "$0")/lib.sh"
 require_root
 require_translator
@@ -163,12 +164,19 @@ http "$(client_ns 1)" GET "$URL/metrics" after
 check "GET /metrics after the flood: 200" eq "$(status_of after)" 200
 stop_translator
 
-say "== IPv6 literal, and a port in use"
-MUTD_ARGS=(--metrics-listen "[::1]:$METRICS_PORT")
+say "== IPv6 literal from a config file, SIGHUP, and a port in use"
+printf 'metrics-listen = [::1]:%s\n' "$METRICS_PORT" >"$WORKDIR/mutd.conf"
+MUTD_ARGS=(--config "$WORKDIR/mutd.conf")
 start_translator 1
 http "$NS_RTR" GET "http://[::1]:$METRICS_PORT/metrics" v6
 check "GET http://[::1]:$METRICS_PORT/metrics: 200" eq "$(status_of v6)" 200
 check "no per-client series unless asked" eq "$(grep -c '^mut_client_' "$WORKDIR/v6.body")" 0
+printf 'metrics-listen = [::1]:%s\nmetrics-per-client = yes\n' "$METRICS_PORT" >"$WORKDIR/mutd.conf"
+kill -HUP "$TRANSLATOR_PID"
+wait_until 5 grep -q "SIGHUP: reloaded" "$TRANSLATOR_LOG" || fail "no reload logged"
+http "$NS_RTR" GET "http://[::1]:$METRICS_PORT/metrics" reloaded
+check "after SIGHUP with metrics-per-client = yes: client 1's series" \
+	grep -q "^mut_client_copies_total{interface=\"lan0\",group=\"$GROUP\",client=\"$(client_ip 1)\"" "$WORKDIR/reloaded.body"
 in_ns "$NS_RTR" "$MUT_BIN_DIR/mutd" --interface lan0 --queue 7 --socket "$WORKDIR/second.sock" \
 	--metrics-listen "[::1]:$METRICS_PORT" >"$WORKDIR/second.out" 2>&1; rc=$?
 check "a second mutd on the same port exits 1 ($rc)" eq $rc 1
