@@ -134,7 +134,7 @@ public final class MetricsServer {
             guard let fd = accepted else { return }
             guard connections.count < configuration.maximumConnections else {
                 refusedConnections += 1
-                _ = try? Syscall.send(fd, Self.busy, from: 0)
+                _ = try? Syscall.send(fd, MetricsHTTP.busyResponse, from: 0)
                 Syscall.close(fd)
                 continue
             }
@@ -142,9 +142,6 @@ public final class MetricsServer {
                                          maximumHeadLength: configuration.maximumHeadLength)
         }
     }
-
-    private static let busy = Array(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        + "Content-Length: 25\r\nRetry-After: 1\r\nConnection: close\r\n\r\ntoo many connections; retry\n").utf8)
 
     private func read(_ connection: Connection, exposition: () -> String) {
         var buffer = [UInt8](repeating: 0, count: 2048)

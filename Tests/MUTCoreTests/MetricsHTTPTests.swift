@@ -122,6 +122,11 @@ import Testing
         #expect(garbage.status == 400 && !garbage.rendered && header(garbage, "Connection") == "close")
         #expect(answer("GET /metrics HTTP/1.0\r\n").status == 400)  // closed before the empty line
         #expect(answer("GET /metrics HTTP/2.0\r\n\r\n").status == 505)
-        #expect(String(decoding: MetricsHTTP.timeoutResponse, as: UTF8.self).hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+        for (bytes, status) in [(MetricsHTTP.timeoutResponse, "408 Request Timeout"), (MetricsHTTP.busyResponse, "503 Service Unavailable")] {
+            let text = String(decoding: bytes, as: UTF8.self)
+            let parts = text.split(separator: "\r\n\r\n", maxSplits: 1, omittingEmptySubsequences: false)
+            #expect(text.hasPrefix("HTTP/1.1 \(status)\r\n") && text.contains("\r\nConnection: close\r\n"))
+            #expect(parts.count == 2 && text.contains("\r\nContent-Length: \(parts[1].utf8.count)\r\n"), "\(text)")
+        }
     }
 }

@@ -61,6 +61,8 @@ public enum MetricsHTTP {
 
     /// Said to a connection that sent no complete head before its deadline.
     public static let timeoutResponse = message(408, "no complete request head in time", includeBody: true)
+    /// Said to a connection beyond the server's limit, which is closed at once.
+    public static let busyResponse = message(503, "too many connections; retry", includeBody: true, extraHeaders: "Retry-After: 1\r\n")
 }
 
 extension HTTPRequestHeadDecoder.Result {
