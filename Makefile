@@ -46,6 +46,7 @@ test-unit:
 test-shell:
 	@set -e; for t in Tests/shell/*-test.sh; do [ -e "$$t" ] || continue; echo "== $$t"; bash "$$t"; done
 	sh Tests/shell/metrics-check.sh
+	sh Tests/shell/metrics-check.sh Tests/shell/metrics-sample-per-client.prom
 
 # The network-namespace suite needs root; as non-root run.sh says loudly what it skipped.
 test-netns: build
@@ -85,7 +86,7 @@ install: release
 	install -m 0755 nft-rules/load $(DESTDIR)$(PREFIX)/share/mut/nft-rules/load
 	install -m 0644 man/mutd.8 man/mutctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 man/mutd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 dist/mutd.conf.example docs/operations.md $(DESTDIR)$(DOC_DIR)/
+	install -m 0644 dist/mutd.conf.example dist/grafana-dashboard.json docs/operations.md $(DESTDIR)$(DOC_DIR)/
 	sed -e 's#/usr/sbin/mutd#$(PREFIX)/sbin/mutd#g' -e 's#/usr/share/mut/#$(PREFIX)/share/mut/#g' \
 		-e 's#/usr/share/doc/mut/#$(DOC_DIR)/#g' dist/openwrt/mutd.init >$(DESTDIR)$(PREFIX)/share/mut/openwrt/mutd.init
 	chmod 0755 $(DESTDIR)$(PREFIX)/share/mut/openwrt/mutd.init

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpora under Tests/Fuzz/corpus/ from the test fixtures (the captured IGMP
 frames in Tests/MUTCoreTests/Fixtures/IGMPFixtures.swift), control requests as mutctl sends
-them, JSON like mutd's answers, and rtnetlink neighbour messages as the kernel lays them out.
+them, JSON like mutd's answers, rtnetlink neighbour messages as the kernel lays them out, and HTTP requests as Prometheus, curl
+and broken clients send them to the /metrics endpoint.
 Run once; the output is committed (small)."""
 import os, re, struct, hashlib
 
@@ -60,3 +61,15 @@ write("Netlink", neigh(28, [10, 0, 0, 2], [2, 0, 0, 0, 0, 2]))
 write("Netlink", neigh(29, [10, 0, 0, 3], None, state=0x20))
 write("Netlink", neigh(28, [10, 0, 0, 4], [2, 0, 0, 0, 0, 4]) + neigh(28, [10, 0, 0, 5], [1, 0, 0x5e, 0, 0, 1])
       + struct.pack("=IHHIIi", 20, 3, 2, 1, 0, 0))
+
+# HTTP: request heads for the /metrics endpoint, good and broken.
+for req in [b"GET /metrics HTTP/1.1\r\nHost: 10.0.0.1:9101\r\nUser-Agent: Prometheus/2.45.0\r\n"
+            b"Accept: text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\nAccept-Encoding: gzip\r\n"
+            b"X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n",
+            b"GET /metrics HTTP/1.1\r\nHost: [::1]:9101\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n",
+            b"HEAD /metrics HTTP/1.0\r\n\r\n", b"GET / HTTP/1.0\n\n",
+            b"POST /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
+            b"GET http://a/metrics?x=1 HTTP/1.1\r\nHost: a\r\n\r\n", b"GET /metrics HTTP/2.0\r\n\r\n",
+            b"GET /metrics HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+            b"\r\n\r\nGET /metrics HTTP/1.1\r\nhost:a\r\nHOST: b\r\n\r\n"]:
+    write("HTTP", req)

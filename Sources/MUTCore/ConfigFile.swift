@@ -22,6 +22,7 @@ public struct ConfigFile: Equatable, Sendable {
         "querier", "igmp-robustness", "igmp-query-interval", "igmp-query-response-interval",
         "igmp-last-member-interval", "max-groups", "max-members-per-group", "max-entries", "state-file", "user",
         "querier-version", "per-host-queries", "station-poll-interval",
+        "metrics-listen", "metrics-per-client",
     ]
 
     public init() {}

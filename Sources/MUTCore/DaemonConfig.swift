@@ -22,6 +22,8 @@ public struct DaemonConfig: Equatable, Sendable {
     public var perHostQueries = true
     /// Seconds between samples of the Wi-Fi stations' radio links (nl80211 GET_STATION); 0 = off.
     public var stationPollInterval = 2.0
+    /// The HTTP `/metrics` endpoint and per-client series (`--metrics-listen`, `--metrics-per-client`).
+    public var metrics = MetricsSettings()
     /// Where learned state is saved for a hitless restart; beside the socket by default.
     public var stateFile: String {
         get { explicitStateFile ?? Self.defaultStateFile(socketPath: socketPath) }
@@ -129,6 +131,7 @@ extension DaemonConfig {
         config.socketGroup = merged.socketGroup
         config.bridgePorts = merged.bridgePorts
         try config.applyIGMPSettings(merged.extra)
+        config.metrics = try MetricsSettings(extra: merged.extra)
         return (try config.validated(), merged)
     }
 }

@@ -28,7 +28,8 @@ public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
 /// are `SystemError`s named by call. One convention for non-blocking descriptors: a call that
 /// would block returns nil, never an error. Split by concern: this file (sockets, descriptors,
 /// time), SyscallInterfaces.swift (AF_PACKET, interface addresses), SyscallUnixSocket.swift
-/// (the control socket), SyscallFiles.swift (files, directories, groups).
+/// (the control socket), SyscallInet.swift (the metrics TCP listener), SyscallFiles.swift
+/// (files, directories, groups).
 public enum Syscall {
     @inline(__always)
     static func retrying(_ name: String, _ body: () -> Int) throws(SystemError) -> Int {

@@ -32,6 +32,9 @@ final class Daemon {
     }
     private let sources: [Int32: Source]
 
+    /// From the configuration as last (re)loaded: SIGHUP turns per-client series on or off.
+    var metricsPerClient: Bool { loaded.config.metrics.perClient }
+
     init(loaded: LoadedConfig, log: Log) throws(DaemonError) {
         self.loaded = loaded
         self.log = log
@@ -73,6 +76,9 @@ final class Daemon {
         }
         let config = core.config
         sockets.bridgePorts.summary.forEach { log.info($0) }
+        if let metrics = sockets.metrics {
+            log.info("metrics: http://\(metrics.configuration.address)/metrics (at most \(metrics.configuration.maximumConnections) connections)")
+        }
         if sockets.stations == nil {
             log.info("no nl80211 here (no Wi-Fi access point driver): station events and radio telemetry off, memberships follow IGMP and the neighbour table only")
         } else if sockets.stationPoll == nil {
@@ -84,6 +90,7 @@ final class Daemon {
         loop()
         perform([.saveState(core.snapshot(now: Syscall.monotonicSeconds()))])
         sockets.control.shutdown()
+        sockets.metrics?.shutdown()
         stopFlag.stop()
         threads.forEach { $0.join() }
         log.info("stopped: \(counters.packets.load(ordering: .relaxed)) packets, \(counters.copies.load(ordering: .relaxed)) copies, \(counters.dropped.load(ordering: .relaxed)) dropped, \(counters.passedTotal) passed")
@@ -95,10 +102,12 @@ final class Daemon {
     private func loop() {
         let own = sources.keys.sorted().map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         while true {
-            var fds = own + sockets.control.pollDescriptors()
+            var fds = own + sockets.control.pollDescriptors() + (sockets.metrics?.pollDescriptors() ?? [])
             var timeout: Int32 = 250
-            let controlTimeout = sockets.control.timeoutMilliseconds()
-            if controlTimeout >= 0 { timeout = min(timeout, controlTimeout) }
+            for serverTimeout in [sockets.control.timeoutMilliseconds(), sockets.metrics?.timeoutMilliseconds() ?? -1]
+            where serverTimeout >= 0 {
+                timeout = min(timeout, serverTimeout)
+            }
             if let deadline = core.nextDeadline() {
                 timeout = min(timeout, Int32(min(250, max(0, (deadline - Syscall.monotonicSeconds()) * 1000).rounded(.up))))
             }
@@ -108,7 +117,7 @@ final class Daemon {
                 log.error("\(error)")
                 return
             }
-            var controlReady: [pollfd] = []
+            var controlReady: [pollfd] = []  // the control socket's and the metrics endpoint's
             for entry in fds where entry.revents != 0 {
                 switch sources[entry.fd] {
                 case .signals: if handleSignals() == .stop { return }
@@ -122,6 +131,7 @@ final class Daemon {
             }
             sockets.control.process(controlReady, handler: self)
             if let poll = sockets.stationPoll { pollStations(poll) }
+            sockets.metrics?.process(controlReady) { metricsExposition() }
             core.tick(now: Syscall.monotonicSeconds())
             perform(core.takeEffects())
             if !threads.isEmpty, sockets.dataPlanes.contains(where: { $0.lastError != nil }) {
@@ -154,6 +164,9 @@ final class Daemon {
             return log.error("SIGHUP: \(error.description); keeping the running configuration")
         }
         log.level = loaded.logLevel
+        if loaded.config.metrics.listen != sockets.metrics?.configuration.address {
+            log.warning("SIGHUP: metrics-listen takes effect at the next start; still \(sockets.metrics.map { "listening on \($0.configuration.address)" } ?? "off")")
+        }
         core.reload(loaded.config, from: path, now: Syscall.monotonicSeconds())
     }
 

@@ -9,12 +9,19 @@ extension Daemon: ControlHandler {
         switch request {
         case .status: return .status(statusReport(now: now))
         case .groups: return .groups(groupsReport(now: now))
-        case .metrics: return .metrics(statusReport(now: now), groupsReport(now: now))
+        case .metrics: return .metrics(statusReport(now: now), groupsReport(now: now), perClient: metricsPerClient)
         case .enable, .disable, .add, .del:
             let response = core.request(request, uid: peer.uid, now: now)
             perform(core.takeEffects())
             return response
         }
+    }
+
+    /// The exposition the HTTP `/metrics` endpoint serves: the same as `mutctl metrics`.
+    func metricsExposition() -> String {
+        let now = Syscall.monotonicSeconds()
+        return MetricsExposition.render(status: statusReport(now: now), groups: groupsReport(now: now),
+                                        perClient: metricsPerClient)
     }
 
     private func statusReport(now: Double) -> StatusReport {

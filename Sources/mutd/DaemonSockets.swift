@@ -24,6 +24,8 @@ struct DaemonSockets {
     let stations: StationWatch?
     /// nl80211 station dumps (radio telemetry); nil where the router has no Wi-Fi.
     let stationPoll: StationPoll?
+    /// The HTTP `/metrics` endpoint (`--metrics-listen`); nil when off (the default).
+    let metrics: MetricsServer?
 
     init(config: DaemonConfig, table: TableCell, counters: DataPlaneCounters, stopFlag: StopFlag) throws(DaemonError) {
         let probe: Int32
@@ -77,6 +79,13 @@ struct DaemonSockets {
         do {
             control = try ControlServer(configuration: ControlServerConfiguration(path: config.socketPath, groupName: config.socketGroup))
         } catch { throw DaemonError(error.description) }
+        if let address = config.metrics.listen {
+            do { metrics = try MetricsServer(configuration: MetricsServerConfiguration(address: address)) } catch {
+                throw DaemonError(error.description)
+            }
+        } else {
+            metrics = nil
+        }
     }
 
     private static func packetSocketError(_ what: String, _ error: SystemError) -> DaemonError {

@@ -80,6 +80,12 @@ struct Mutd: ParsableCommand {
     @Option(help: "After opening its sockets, run as this user keeping only CAP_NET_ADMIN and CAP_NET_RAW.")
     var user: String?
 
+    @Option(name: .customLong("metrics-listen"), help: "Serve Prometheus metrics over HTTP at ADDR:PORT/metrics (e.g. 127.0.0.1:9101 or [::1]:9101; default off).")
+    var metricsListen: String?
+
+    @Flag(name: .customLong("metrics-per-client"), help: "Add per-client series (copies, Wi-Fi radio) to the metrics, for at most 512 clients.")
+    var metricsPerClient = false
+
     /// The command line in the config file's shape, so both combine the same way (and again on SIGHUP).
     func flagSettings() throws(ConfigError) -> ConfigFile {
         var flags = ConfigFile()
@@ -99,6 +105,7 @@ struct Mutd: ParsableCommand {
             ("igmp-last-member-interval", igmpLastMemberInterval), ("max-groups", maxGroups),
             ("max-members-per-group", maxMembersPerGroup), ("max-entries", maxEntries),
             ("state-file", stateFile), ("user", user), ("station-poll-interval", stationPollInterval),
+            ("metrics-listen", metricsListen), ("metrics-per-client", metricsPerClient ? "yes" : nil),
         ]
         for case let (key, value?) in extra { flags.extra[key] = value }
         return flags

@@ -14,6 +14,8 @@ struct ExpositionChecker {
     }
 
     static let allowedLabels: Set<String> = ["interface", "reason", "type", "version"]
+    /// Only the per-client families (`metrics-per-client`), whose count is capped, carry these.
+    static let clientLabels: Set<String> = ["group", "client", "mac"]
 
     static func isMetricName(_ s: Substring) -> Bool {
         guard let first = s.first, first.isASCII, first.isLetter || first == "_" || first == ":" else { return false }
@@ -75,7 +77,8 @@ struct ExpositionChecker {
                 while rest.first != "}" {
                     guard let eq = rest.firstIndex(of: "=") else { throw Failure(line: n, message: "label without '='") }
                     let labelName = rest[..<eq]
-                    guard isLabelName(labelName), allowedLabels.contains(String(labelName)) else {
+                    let allowed = name.hasPrefix("mut_client_") ? allowedLabels.union(clientLabels) : allowedLabels
+                    guard isLabelName(labelName), allowed.contains(String(labelName)) else {
                         throw Failure(line: n, message: "label '\(labelName)' is not one of the fixed label names")
                     }
                     rest = rest[rest.index(after: eq)...]
@@ -173,6 +176,11 @@ struct ExpositionChecker {
         }
     }
 
+    @Test func checkerRejectsClientLabelsOutsideClientFamilies() {
+        let text = "# HELP mut_copies_total x\n# TYPE mut_copies_total counter\nmut_copies_total{client=\"10.0.0.1\"} 1\n"
+        #expect(throws: ExpositionChecker.Failure.self) { try ExpositionChecker.check(text) }
+    }
+
     /// Tests/shell/metrics-sample.prom is what Tests/shell/metrics-check.sh feeds to the
     /// prometheus_client parser; it must stay exactly what the renderer produces.
     @Test func sampleFileMatchesTheRenderer() throws {
@@ -194,4 +202,21 @@ struct ExpositionChecker {
         }
         #expect(String(decoding: bytes, as: UTF8.self) == expected, "regenerate \(path) from MetricsExposition.render(sampleStatus(), sampleGroups())")
     }
+}
+
+let repositoryRoot = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
+
+/// Reads a file of the repository (tests run from anywhere); regenerate samples with
+/// MUT_REGENERATE_SAMPLES=1 swift test --filter SampleFile.
+func repositoryFile(_ relativePath: String) -> String? {
+    guard let file = fopen(repositoryRoot + "/" + relativePath, "r") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, file)
+        if n == 0 { break }
+        bytes += chunk[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }

@@ -2,6 +2,7 @@
 # mutd refuses to start, with a non-zero exit and one line naming the cause, when:
 #   - the interface does not exist,
 #   - the queue is already bound by another process (a first mutd),
+#   - --metrics-listen is not ADDR:PORT (exit 2), or an address this host lacks,
 #   - it lacks privilege (runs as nobody without capabilities).
 # mutd only: skipped when $MUT_BIN_DIR/mutd is not built.
 source "$(dirname "$0")/lib.sh"
@@ -43,6 +44,15 @@ check "queue in use: exits non-zero" exited_with_error
 check "queue in use: message says the queue is taken" message_matches 'already bound|in use|busy' second
 check "queue in use: the first mutd keeps running" translator_alive
 stop_translator
+
+say "bad --metrics-listen:"
+run_mutd badlisten -- --interface lan0 --queue 0 --socket "$WORKDIR/badlisten.sock" --metrics-listen 10.10.2.1
+check "ADDR without :PORT: exit 2" eq "$STATUS" 2
+check "ADDR without :PORT: one line naming it" message_matches "metrics-listen '10\.10\.2\.1': no port" badlisten
+check "ADDR without :PORT: nothing else said" eq "$(grep -c . "$WORKDIR/badlisten.log")" 1
+run_mutd notmine -- --interface lan0 --queue 0 --socket "$WORKDIR/notmine.sock" --metrics-listen 10.99.99.99:9101
+check "an address this host lacks: exits non-zero" exited_with_error
+check "an address this host lacks: message names it" message_matches 'metrics-listen 10\.99\.99\.99:9101: cannot listen' notmine
 
 say "no privilege:"
 # nobody must be able to reach the binary, or we would test the file system.

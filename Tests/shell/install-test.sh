@@ -37,7 +37,7 @@ for entry in \
 	usr/sbin/mutd:755 usr/bin/mutctl:755 \
 	usr/share/mut/nft-rules/mut.nft:644 usr/share/mut/nft-rules/load:755 usr/share/mut/nft-rules/README.md:644 \
 	usr/share/man/man8/mutd.8:644 usr/share/man/man8/mutctl.8:644 usr/share/man/man5/mutd.conf.5:644 \
-	lib/systemd/system/mutd.service:644 usr/share/doc/mut/mutd.conf.example:644 \
+	lib/systemd/system/mutd.service:644 usr/share/doc/mut/mutd.conf.example:644 usr/share/doc/mut/grafana-dashboard.json:644 \
 	usr/share/doc/mut/operations.md:644 usr/share/mut/openwrt/mutd.init:755; do
 	file=${entry%%:*} mode=${entry##*:}
 	check "/$file installed, mode $mode" mode_is "$d/$file" "$mode"

@@ -2,7 +2,8 @@
 # Checks a Prometheus text exposition with the reference parser (python prometheus_client).
 #   Tests/shell/metrics-check.sh                      the committed sample (kept equal to the
 #                                                     renderer by ControlMetricsTests)
-#   Tests/shell/metrics-check.sh FILE                 a saved `mutctl metrics` output
+#   Tests/shell/metrics-check.sh FILE                 a saved `mutctl metrics` output (or
+#                                                     metrics-sample-per-client.prom)
 #   mutctl metrics | Tests/shell/metrics-check.sh -   standard input
 # Exit 0 valid, 1 invalid, 77 skipped (no python3 or prometheus_client: pip install prometheus_client).
 set -eu
@@ -34,6 +35,8 @@ import sys
 from prometheus_client.parser import text_string_to_metric_families
 
 ALLOWED_LABELS = {"interface", "reason", "type", "version"}
+# Only the per-client families (metrics-per-client, capped in count) carry these.
+CLIENT_LABELS = {"group", "client", "mac"}
 text = open(sys.argv[1], encoding="utf-8").read()
 if not text.endswith("\n"):
     sys.exit("metrics-check: exposition does not end with a newline")
@@ -49,7 +52,8 @@ for family in families:
     if not family.samples:
         sys.exit(f"metrics-check: {family.name} has no samples")
     for sample in family.samples:
-        extra = set(sample.labels) - ALLOWED_LABELS
+        allowed = ALLOWED_LABELS | (CLIENT_LABELS if family.name.startswith("mut_client_") else set())
+        extra = set(sample.labels) - allowed
         if extra:
             sys.exit(f"metrics-check: {sample.name} has per-object labels {sorted(extra)}")
         if family.type == "counter" and sample.value < 0:

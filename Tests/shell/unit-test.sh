@@ -54,7 +54,7 @@ else bad "verify said nothing about an unknown setting: $out"; fi
 
 # The hardening the brief asks for is really there.
 for setting in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
-	"RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_PACKET AF_INET" \
+	"RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_PACKET AF_INET AF_INET6" \
 	"CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW" RuntimeDirectory=mutd; do
 	if grep -qx "$setting" "$UNIT"; then ok "$setting"; else bad "missing: $setting"; fi
 done

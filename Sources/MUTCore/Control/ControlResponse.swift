@@ -4,8 +4,9 @@
 public enum ControlResponse: Equatable, Sendable {
     case status(StatusReport)
     case groups(GroupsReport)
-    /// Rendered as Prometheus text into `{"ok":true,"exposition":"..."}`.
-    case metrics(StatusReport, GroupsReport)
+    /// Rendered as Prometheus text into `{"ok":true,"exposition":"..."}`; per-client series when
+    /// the operator asked for them (`metrics-per-client`).
+    case metrics(StatusReport, GroupsReport, perClient: Bool = false)
     /// A state change was carried out; the message says what was done, for the operator.
     case done(String)
     /// The daemon will not or cannot do it; one line naming the reason.
@@ -18,11 +19,11 @@ public enum ControlResponse: Equatable, Sendable {
             return .object([("ok", .bool(true))] + members)
         case .groups(let report):
             return .object([("ok", .bool(true)), ("groups", .array(report.groups.map(\.json)))])
-        case .metrics(let status, let groups):
+        case .metrics(let status, let groups, let perClient):
             return .object([
                 ("ok", .bool(true)),
                 ("content_type", .string(MetricsExposition.contentType)),
-                ("exposition", .string(MetricsExposition.render(status: status, groups: groups))),
+                ("exposition", .string(MetricsExposition.render(status: status, groups: groups, perClient: perClient))),
             ])
         case .done(let message):
             return .object([("ok", .bool(true)), ("message", .string(message))])

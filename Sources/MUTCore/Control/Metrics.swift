@@ -1,20 +1,28 @@
-/// Prometheus text exposition (format 0.0.4) of the daemon's counters for `mutctl metrics`.
-/// Labels come from fixed, small sets only (interface, reason, type): per group and per client
-/// detail belongs in `mutctl groups`, never in labels.
+/// Prometheus text exposition (format 0.0.4) of the daemon's counters for `mutctl metrics` and
+/// the HTTP endpoint. By default labels come from fixed, small sets only (interface, reason,
+/// type): per group and per client detail belongs in `mutctl groups`. Per-client series
+/// (`metrics-per-client`) are the operator's choice and capped (`maximumClientSeries`).
 public enum MetricsExposition {
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    public static func render(status: StatusReport, groups: GroupsReport) -> String {
-        var out = ""
-        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: String)]) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for sample in samples {
-                out += name
-                if !sample.labels.isEmpty {
-                    out += "{" + sample.labels.map { "\($0.0)=\"\(escapeLabelValue($0.1))\"" }.joined(separator: ",") + "}"
-                }
-                out += " \(sample.value)\n"
+    public typealias Sample = (labels: [(String, String)], value: String)
+
+    /// One family: HELP, TYPE, then its samples.
+    static func appendFamily(_ out: inout String, _ name: String, _ type: String, _ help: String, _ samples: [Sample]) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        for sample in samples {
+            out += name
+            if !sample.labels.isEmpty {
+                out += "{" + sample.labels.map { "\($0.0)=\"\(escapeLabelValue($0.1))\"" }.joined(separator: ",") + "}"
             }
+            out += " \(sample.value)\n"
+        }
+    }
+
+    public static func render(status: StatusReport, groups: GroupsReport, perClient: Bool = false) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [Sample]) {
+            appendFamily(&out, name, type, help, samples)
         }
         func one(_ name: String, _ type: String, _ help: String, _ value: some BinaryInteger) {
             family(name, type, help, [([], String(value))])
@@ -64,6 +72,7 @@ public enum MetricsExposition {
                names.map { ([("interface", $0)], String(translatingBy[$0] ?? 0)) })
         family("mut_interface_clients", "gauge", "Current subscriptions, by LAN interface.",
                names.map { ([("interface", $0)], String(clientsBy[$0] ?? 0)) })
+        if perClient { out += renderClients(groups) }
         return out
     }
 
