@@ -1,4 +1,5 @@
-/// What mutd saves so that a restart loses nobody (hitless restart): IGMP-learned memberships
+/// What mutd saves so that a restart loses nobody (hitless restart): IGMP- and MLD-learned memberships
+/// (an MLD entry's "version" is the table's compatibility version: 2 for MLDv1, 3 for MLDv2)
 /// with their expiry on the monotonic clock, the interfaces whose entries were being held, and
 /// the static subscribers added at runtime. The clock only means something within one boot, so
 /// the file carries the boot id and a file from another boot is ignored.
@@ -57,8 +58,8 @@ public struct SavedState: Equatable, Sendable {
         memberships = []
         for (index, entry) in (value["memberships"]?.arrayValue ?? []).enumerated() {
             guard let interface = entry["interface"]?.stringValue, InterfaceName.isValid(interface),
-                  let group = entry["group"]?.stringValue.flatMap({ IPv4Address($0) }), group.isMulticast,
-                  let host = entry["host"]?.stringValue.flatMap({ IPv4Address($0) }),
+                  let group = entry["group"]?.stringValue.flatMap({ IPAddress($0) }), group.isMulticast,
+                  let host = entry["host"]?.stringValue.flatMap({ IPAddress($0) }), host.isIPv6 == group.isIPv6,
                   let mac = entry["mac"]?.stringValue.flatMap({ MACAddress($0) }),
                   let version = entry["version"]?.int64Value, (1...3).contains(version),
                   let expiresAt = entry["expires_at"]?.doubleValue

@@ -16,14 +16,14 @@ public enum MembershipOrigin: Hashable, Sendable {
 /// One host's wish to receive one group on one interface, as the control plane knows it.
 public struct Membership: Hashable, Sendable {
     public var interface: String
-    public var group: IPv4Address
-    public var host: IPv4Address
-    /// The host's MAC when known (from its own IGMP frames or the neighbour table).
+    public var group: IPAddress
+    public var host: IPAddress
+    /// The host's MAC when known (from its own IGMP or MLD frames or the neighbour table).
     public var mac: MACAddress?
     public var filter: SourceFilter
     public var origin: MembershipOrigin
 
-    public init(interface: String, group: IPv4Address, host: IPv4Address, mac: MACAddress? = nil,
+    public init(interface: String, group: IPAddress, host: IPAddress, mac: MACAddress? = nil,
                 filter: SourceFilter = .anySource, origin: MembershipOrigin = .staticEntry) {
         self.interface = interface
         self.group = group
@@ -31,6 +31,11 @@ public struct Membership: Hashable, Sendable {
         self.mac = mac
         self.filter = filter
         self.origin = origin
+    }
+
+    public init(interface: String, group: IPv4Address, host: IPv4Address, mac: MACAddress? = nil,
+                filter: SourceFilter = .anySource, origin: MembershipOrigin = .staticEntry) {
+        self.init(interface: interface, group: .v4(group), host: .v4(host), mac: mac, filter: filter, origin: origin)
     }
 }
 

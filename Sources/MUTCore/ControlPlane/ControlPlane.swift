@@ -18,8 +18,8 @@ public struct ServedInterface: Equatable, Sendable {
 /// A membership as the data plane sees it: no timers, so a refresh changes nothing here.
 struct ForwardingEntry: Equatable {
     var interface: String
-    var group: IPv4Address
-    var host: IPv4Address
+    var group: IPAddress
+    var host: IPAddress
     var mac: MACAddress?
     var filter: SourceFilter
 
@@ -132,7 +132,7 @@ public struct ControlPlane {
     /// A neighbour message from the kernel (rtnetlink).
     public mutating func neighbour(_ event: NeighbourEvent, now: Double) {
         guard let name = interfaces.first(where: { $0.index == event.interfaceIndex })?.name else { return }
-        let key = NeighbourKey(interface: name, address: event.address)
+        let key = NeighbourKey(interface: name, address: .v4(event.address))
         if neighbours.kernelSaid(key, mac: event.mac, failed: event.isFailed, isMember: isMember(key), log: &effects) {
             membershipsChanged = true
         }
