@@ -9,6 +9,8 @@ public struct SavedState: Equatable, Sendable {
     public var savedAt: Double
     public var memberships: [Membership]
     public var heldInterfaces: [String]
+    /// The same for MLD, whose querier is its own (written only when there are any).
+    public var mldHeldInterfaces: [String] = []
     public var runtimeStatics: [StaticSubscriber]
 
     public init(bootID: String, savedAt: Double, memberships: [Membership], heldInterfaces: [String], runtimeStatics: [StaticSubscriber]) {
@@ -20,11 +22,14 @@ public struct SavedState: Equatable, Sendable {
     }
 
     public var json: JSONValue {
-        .object([
+        let mldHeld: [(String, JSONValue)] =
+            mldHeldInterfaces.isEmpty ? [] : [("mld_held_interfaces", .array(mldHeldInterfaces.map { .string($0) }))]
+        return .object([
             ("format", .int(Int64(Self.formatVersion))),
             ("boot_id", .string(bootID)),
             ("saved_at", .double(savedAt)),
             ("held_interfaces", .array(heldInterfaces.map { .string($0) })),
+        ] + mldHeld + [
             ("runtime_statics", .array(runtimeStatics.map { .string($0.description) })),
             ("memberships", .array(memberships.compactMap { m -> JSONValue? in
                 guard case .igmp(let version, let expiresAt) = m.origin, let mac = m.mac else { return nil }
@@ -50,6 +55,7 @@ public struct SavedState: Equatable, Sendable {
         self.bootID = bootID
         self.savedAt = savedAt
         heldInterfaces = (value["held_interfaces"]?.arrayValue ?? []).compactMap(\.stringValue)
+        mldHeldInterfaces = (value["mld_held_interfaces"]?.arrayValue ?? []).compactMap(\.stringValue)
         runtimeStatics = []
         for entry in value["runtime_statics"]?.arrayValue ?? [] {
             guard let text = entry.stringValue else { throw .invalid("state file: a runtime static is not a string") }
