@@ -158,9 +158,7 @@ final class Daemon {
                     log.warning("IGMP \(kind.rawValue) on \(interface): \(error)")
                 }
             case .resolveNeighbour(let interface, let address):
-                // IPv6 neighbours are learned from MLD frames only, for now.
-                guard let address = address.v4,
-                      let index = sockets.interfaces.first(where: { $0.name == interface })?.index else { continue }
+                guard let index = sockets.interfaces.first(where: { $0.name == interface })?.index else { continue }
                 do { try sockets.neighbours.requestResolution(of: address, interfaceIndex: index) } catch {
                     log.debug("cannot ask the kernel to resolve \(address): \(error)")
                 }

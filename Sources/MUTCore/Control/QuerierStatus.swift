@@ -80,6 +80,7 @@ extension ControlPlane {
         report.perHostQueriesSent = perHostQueriesSent
         report.clients = Set(memberships.map { NeighbourKey(interface: $0.interface, address: $0.host) }).count
         report.queriers = querierStatus(now: now)
+        fillMLD(&report, now: now)
         report.stationEvents = stationEvents
         report.stationsLeft = stationsLeft
     }

@@ -140,7 +140,7 @@ public struct ControlPlane {
     /// A neighbour message from the kernel (rtnetlink).
     public mutating func neighbour(_ event: NeighbourEvent, now: Double) {
         guard let name = interfaces.first(where: { $0.index == event.interfaceIndex })?.name else { return }
-        let key = NeighbourKey(interface: name, address: .v4(event.address))
+        let key = NeighbourKey(interface: name, address: event.address)
         if neighbours.kernelSaid(key, mac: event.mac, failed: event.isFailed, isMember: isMember(key), log: &effects) {
             membershipsChanged = true
         }
