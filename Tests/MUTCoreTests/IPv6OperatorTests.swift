@@ -77,5 +77,7 @@ struct IPv6OperatorTests {
         #expect(json.contains(#""mld_queriers":[{"interface":"lan0","address":"fe80::1","version":2"#))
         #expect(status.table.contains("mld querier lan0") && status.table.contains("fe80::1 (MLDv2, other host)"))
         #expect(try StatusReport(json: JSONParser.parse(json)) == status)
+        #expect(MetricsExposition.render(status: status, groups: GroupsReport(groups: [])).contains(#"mut_mld_messages_total{type="done"} 1"#))
+        #expect(!MetricsExposition.render(status: quiet, groups: GroupsReport(groups: [])).contains("mld"))
     }
 }
