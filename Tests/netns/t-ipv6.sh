@@ -74,6 +74,17 @@ mld_joins() { [ "$(grep -c "joined $GROUP6 on lan0" "$TRANSLATOR_LOG")" -ge 2 ];
 wait_until 10 mld_joins || fail "mutd did not log two MLD joins of $GROUP6"
 grep "MLD: .* joined $GROUP6" "$TRANSLATOR_LOG"
 
+# What the operator sees: the group, both clients via MLD, the MLD counts.
+"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups --json >"$WORKDIR/groups.json" || fail "mutctl groups failed"
+"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups
+check "mutctl groups: $GROUP6 on lan0" eq "$(json_get "$WORKDIR/groups.json" groups | "$PYTHON" -c \
+	'import json,sys; print(",".join(g["group"] + "@" + g["interface"] for g in json.load(sys.stdin)))')" "$GROUP6@lan0"
+check "mutctl groups: two clients learned by MLD (v2 and v1)" eq "$("$PYTHON" -c \
+	'import json,sys; print(sorted((c["via"], c["mld_version"]) for c in json.load(open(sys.argv[1]))["groups"][0]["clients"]))' \
+	"$WORKDIR/groups.json")" "[('mld', 1), ('mld', 2)]"
+"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" status --json >"$WORKDIR/status.json" || fail "mutctl status failed"
+check "mutctl status: MLD reports counted" ge "$(json_get "$WORKDIR/status.json" mld.v2_report)" 1
+
 in_ns "$NS_SRC" "$PYTHON" "$TOOLS/mcast6" send --group "$GROUP6" --interface eth0 --count "$COUNT" --rate "$RATE" \
 	>"$WORKDIR/send.json" 2>"$WORKDIR/send.log" &
 SENDER=$!
