@@ -33,6 +33,8 @@ ipv6_topology() {
 		echo "phyint lan0 enable"
 		echo "mroute from up0 source $SOURCE6 group $group to lan0"
 		echo "mroute from up0 source $SOURCE6_B group $group to lan0"
+		# IPV4_TOO=1: lib.sh's IPv4 stream ($SOURCE_IP, $GROUP) is routed as well.
+		[ -n "${IPV4_TOO:-}" ] && echo "mroute from up0 source $SOURCE_IP group $GROUP to lan0"
 	} >"$WORKDIR/smcroute6.conf"
 	ip netns exec "$NS_RTR" smcrouted -n -f "$WORKDIR/smcroute6.conf" -u "$WORKDIR/smcroute6.sock" \
 		-i "$PREFIX" -P "$WORKDIR/smcroute6.pid" -l info >"$WORKDIR/smcroute.log" 2>&1 &
@@ -40,6 +42,7 @@ ipv6_topology() {
 	remember "$SMCROUTE_PID"
 	wait_until 10 route6_installed "$SOURCE6" "$group" || fail "smcrouted did not install ($SOURCE6, $group)"
 	wait_until 10 route6_installed "$SOURCE6_B" "$group" || fail "smcrouted did not install ($SOURCE6_B, $group)"
+	if [ -n "${IPV4_TOO:-}" ]; then wait_until 10 sg_route_installed || fail "smcrouted did not install ($SOURCE_IP, $GROUP)"; fi
 	say "topology: $SOURCE6, $SOURCE6_B -> router (smcrouted, $group up0->lan0) -> AP br0 -> $n client(s) [prefix $PREFIX]"
 }
 
