@@ -4,7 +4,9 @@
 #   client 1 (MLDv2):  every packet once, to its own MAC, byte-identical to what the source
 #                      sent but for the hop limit (16 - 1), no group-MAC frame;
 #   client 2 (MLDv1):  the same until it leaves (MLDv1 done): copies stop within 1 s;
-#   client 3:          joins, but its MLD never leaves the host: no frame of the group at all.
+#   client 3:          joins, but its MLD never leaves the host: no frame of the group at all;
+#   then client 2 as a static subscriber (`mutctl add`, its MAC found by neighbour discovery):
+#                      every packet of a second stream as copies.
 source "$(dirname "$0")/lib.sh"
 require_root
 require_translator
@@ -83,4 +85,26 @@ check "mutd logged client 2's leave" grep -q "MLD: .* left $GROUP6 on lan0" "$TR
 say "  client 3: $(get c3 frames) socket=$(get c3 socket_unique)"
 check "client 3 (MLD blocked): no frame of the group" eq "$(get c3 frames)" '{"own": 0, "group": 0, "other": 0}'
 check "client 3 (MLD blocked): socket received nothing" eq "$(get c3 socket_unique)" 0
+
+# A static IPv6 subscriber (`mutctl add`): client 2, no longer joined, by its global address.
+# The router has never talked to it, so mutd asks the kernel to resolve it (neighbour
+# discovery through rtnetlink, AF_INET6) and learns its MAC from the answer.
+"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" add "$GROUP6" "$(client_ip6 2)" || fail "mutctl add $GROUP6 $(client_ip6 2) failed"
+static_resolved() {
+	"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups --json | "$PYTHON" -c '
+import json, sys
+clients = [c for g in json.load(sys.stdin)["groups"] for c in g["clients"] if c["ip"] == sys.argv[1]]
+sys.exit(0 if clients and clients[0]["mac"] == sys.argv[2] and clients[0]["via"] == "static" else 1)' "$(client_ip6 2)" "$(client_mac 2)"
+}
+check "mutctl add: the static IPv6 subscriber's MAC is resolved within 5 s" wait_until 5 static_resolved
+sink6 "$(client_ns 2)" c2static --no-join
+wait_sinks6 c2static
+rm -f "$WORKDIR/send.json"
+send6 send --count 100 --rate "$RATE"
+wait_until 20 test -s "$WORKDIR/send.json" || fail "the sender did not finish: $(cat "$WORKDIR/send.log")"
+sleep 0.5
+stop_pid "$PID_c2static" TERM
+say "  client 2 as a static subscriber: $(get c2static frames)"
+check "static IPv6 subscriber: all 100 packets as copies to its own MAC" eq "$(get c2static own_unique)" 100
+check "static IPv6 subscriber: no group-MAC frame" eq "$(get c2static frames.group)" 0
 finish
