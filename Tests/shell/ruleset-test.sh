@@ -358,6 +358,13 @@ rule FORWARD -d ff00::/8 -j MUT" "$(cat "$FAKE_STATE/xt6-rules")"
 	expect_contains "IPv6 refused: said" "$out" \
 		"via iptables-nft (kernel lacks nft queue; IPv6 not queued: iptables v1.8.9 (nf_tables): Could not fetch rule set generation id"
 	expect_contains "IPv6 refused: IPv4 rules in place" "$(cat "$FAKE_STATE/xt-rules")" 'rule FORWARD -d 224.0.0.0/4 -j MUT'
+	run --unload
+	expect_status "unload where ip6tables-nft refuses (a kernel without IPv6)" 0
+	expect_equal "unload where ip6tables-nft refuses: the IPv4 chain goes" \
+		"mut rules unloaded: removed iptables-nft chain MUT (table security)" "$out"
+	reset_fakes ok ok denied
+	run --interface lan0
+	expect_status "native load where ip6tables-nft refuses" 0
 
 	# Native fails for another reason: the fallback gives it.
 	reset_fakes syntax ok
