@@ -13,8 +13,8 @@ public struct InterfaceInfo: Hashable, Sendable {
 
 public struct RouteKey: Hashable, Sendable {
     public var interfaceIndex: Int32
-    public var group: IPv4Address
-    public init(interfaceIndex: Int32, group: IPv4Address) {
+    public var group: IPAddress
+    public init(interfaceIndex: Int32, group: IPAddress) {
         self.interfaceIndex = interfaceIndex
         self.group = group
     }
@@ -22,7 +22,7 @@ public struct RouteKey: Hashable, Sendable {
 
 /// One member of a group route as the data plane sees it.
 public struct RouteMember: Sendable {
-    public let host: IPv4Address
+    public let host: IPAddress
     public let mac: MACAddress?
     public let filter: SourceFilter
     public let counters: MemberCounters
@@ -41,7 +41,7 @@ public enum Verdict: Equatable, Sendable {
 /// Everything the data plane needs for one (interface, group). Immutable.
 public final class GroupRoute: @unchecked Sendable {
     public let interface: InterfaceInfo
-    public let group: IPv4Address
+    public let group: IPAddress
     public let members: [RouteMember]
     public let overLimit: Bool
     public let counters: GroupCounters
@@ -55,7 +55,7 @@ public final class GroupRoute: @unchecked Sendable {
     public static let headerStride = Ethernet.taggedHeaderLength
     private let headerLengths: [Int]
 
-    init(interface: InterfaceInfo, group: IPv4Address, members: [RouteMember], overLimit: Bool, counters: GroupCounters,
+    init(interface: InterfaceInfo, group: IPAddress, members: [RouteMember], overLimit: Bool, counters: GroupCounters,
          bridge: String? = nil) {
         self.interface = interface
         self.group = group
@@ -70,7 +70,7 @@ public final class GroupRoute: @unchecked Sendable {
             lengths.append(member.vlanID == nil ? Ethernet.headerLength : Ethernet.taggedHeaderLength)
             if let mac = member.mac {
                 Ethernet.writeHeader(to: headers + i * Self.headerStride, destination: mac, source: interface.mac,
-                                     vlanID: member.vlanID)
+                                     etherType: group.isIPv6 ? Ethernet.typeIPv6 : Ethernet.typeIPv4, vlanID: member.vlanID)
             }
         }
         headerLengths = lengths
@@ -81,7 +81,7 @@ public final class GroupRoute: @unchecked Sendable {
     /// The verdict policy for a packet from `source`: copies + DROP only when every
     /// member that wants this source has a known unicast MAC and the group is within max-clients.
     @inline(__always)
-    public func verdict(source: IPv4Address) -> Verdict {
+    public func verdict(source: IPAddress) -> Verdict {
         if overLimit { return .pass(.overLimit) }
         for member in members where member.mac == nil {
             if member.filter.admits(source) { return .pass(.unknownMAC) }
@@ -121,12 +121,20 @@ public final class ForwardingTable: Sendable {
     /// only, so that what leaves other ports of the bridge stays plain multicast.
     @inline(__always)
     public func decide(interfaceIndex: Int32, physicalOutput: Int32 = 0, packet: IPv4Summary) -> (Verdict, GroupRoute?) {
+        decide(interfaceIndex: interfaceIndex, physicalOutput: physicalOutput, source: .v4(packet.source),
+               destination: .v4(packet.destination))
+    }
+
+    /// The same decision for a packet of either family.
+    @inline(__always)
+    public func decide(interfaceIndex: Int32, physicalOutput: Int32 = 0, source: IPAddress, destination: IPAddress)
+        -> (Verdict, GroupRoute?) {
         let outgoing = physicalOutput != 0 ? physicalOutput : interfaceIndex
-        guard let route = routes[RouteKey(interfaceIndex: outgoing, group: packet.destination)] else {
+        guard let route = routes[RouteKey(interfaceIndex: outgoing, group: destination)] else {
             return (enabled ? .pass(.noMembers) : .pass(.disabled), nil)
         }
         guard enabled else { return (.pass(.disabled), route) }
-        return (route.verdict(source: packet.source), route)
+        return (route.verdict(source: source), route)
     }
 
     /// Builds the next snapshot from the control plane's memberships. Counters of routes and
@@ -154,7 +162,7 @@ public final class ForwardingTable: Sendable {
             let old = previous?.routes[key]
             // One member per host: a static entry and an IGMP entry for the same host merge,
             // the union of what they admit (static admits all).
-            var byHost: [IPv4Address: Membership] = [:]
+            var byHost: [IPAddress: Membership] = [:]
             for m in entry.list {
                 if var existing = byHost[m.host] {
                     if existing.mac == nil { existing.mac = m.mac }
@@ -164,7 +172,7 @@ public final class ForwardingTable: Sendable {
                     byHost[m.host] = m
                 }
             }
-            var oldCounters: [IPv4Address: MemberCounters] = [:]
+            var oldCounters: [IPAddress: MemberCounters] = [:]
             for member in old?.members ?? [] { oldCounters[member.host] = member.counters }
             let members = byHost.values.sorted { $0.host < $1.host }.map { m in
                 let mac = m.mac.flatMap { $0.isUnicast ? $0 : nil }

@@ -5,6 +5,7 @@ public enum Ethernet {
     public static let taggedHeaderLength = 18
     public static let typeVLAN: UInt16 = 0x8100
     public static let typeIPv4: UInt16 = 0x0800
+    public static let typeIPv6: UInt16 = 0x86DD
     public static let typeARP: UInt16 = 0x0806
 
     /// Writes destination, source and type (14 bytes) at `pointer`; with a VLAN ID, an 802.1Q
@@ -50,4 +51,30 @@ public struct IPv4Summary: Equatable, Sendable {
         }
         return IPv4Summary(source: IPv4Address(word(12)), destination: IPv4Address(word(16)), totalLength: totalLength)
     }
+}
+
+/// The fields of a queued packet of either family that the fan-out decision needs; like
+/// `IPv4Summary`, checked cheaply and without allocating.
+public struct IPSummary: Equatable, Sendable {
+    public var source: IPAddress
+    public var destination: IPAddress
+    /// The IP packet's own length: bytes the queue appended beyond it are not sent.
+    public var totalLength: Int
+
+    public static func parse(_ packet: UnsafeRawBufferPointer) -> IPSummary? {
+        guard let first = packet.first else { return nil }
+        if first >> 4 == 4 {
+            guard let v4 = IPv4Summary.parse(packet) else { return nil }
+            return IPSummary(source: .v4(v4.source), destination: .v4(v4.destination), totalLength: v4.totalLength)
+        }
+        // IPv6 (RFC 8200): a fixed 40-byte header, then the payload length says the rest.
+        guard first >> 4 == 6, packet.count >= 40 else { return nil }
+        let totalLength = 40 + (Int(packet[4]) << 8 | Int(packet[5]))
+        guard totalLength <= packet.count else { return nil }
+        return IPSummary(source: .v6(IPv6Address(packet, at: 8)), destination: .v6(IPv6Address(packet, at: 24)),
+                         totalLength: totalLength)
+    }
+
+    /// The low 32 bits of an IPv4 source for the route's last-source counter; 0 for IPv6.
+    public var lastSourceValue: UInt32 { source.v4?.value ?? 0 }
 }

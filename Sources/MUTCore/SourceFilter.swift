@@ -1,12 +1,12 @@
 /// Which sources a member wants from a group (RFC 3376 filter mode and source list).
 /// An IGMPv1/v2 member and a static subscriber want every source: `.exclude([])`.
 public enum SourceFilter: Hashable, Sendable {
-    case include([IPv4Address])
-    case exclude([IPv4Address])
+    case include([IPAddress])
+    case exclude([IPAddress])
 
     public static let anySource = SourceFilter.exclude([])
 
-    public func admits(_ source: IPv4Address) -> Bool {
+    public func admits(_ source: IPAddress) -> Bool {
         switch self {
         case .include(let sources): return sources.contains(source)
         case .exclude(let sources): return !sources.contains(source)
@@ -24,7 +24,7 @@ extension SourceFilter: CustomStringConvertible {
         }
     }
 
-    public var sources: [IPv4Address] {
+    public var sources: [IPAddress] {
         switch self {
         case .include(let sources), .exclude(let sources): return sources
         }
@@ -50,10 +50,10 @@ extension SourceFilter: CustomStringConvertible {
     /// says what is wrong, for the caller to prefix with where.
     public init(jsonMembersOf object: JSONValue) throws(ConfigError) {
         guard let mode = object["mode"]?.stringValue else { throw .invalid("no mode") }
-        var sources: [IPv4Address] = []
+        var sources: [IPAddress] = []
         for source in object["sources"]?.arrayValue ?? [] {
-            guard let address = source.stringValue.flatMap({ IPv4Address($0) }) else {
-                throw .invalid("source '\(source.stringValue ?? "(not a string)")' is not an IPv4 address")
+            guard let address = source.stringValue.flatMap({ IPAddress($0) }) else {
+                throw .invalid("source '\(source.stringValue ?? "(not a string)")' is not an IP address")
             }
             sources.append(address)
         }

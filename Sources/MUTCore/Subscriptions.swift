@@ -16,14 +16,14 @@ public enum MembershipOrigin: Hashable, Sendable {
 /// One host's wish to receive one group on one interface, as the control plane knows it.
 public struct Membership: Hashable, Sendable {
     public var interface: String
-    public var group: IPv4Address
-    public var host: IPv4Address
-    /// The host's MAC when known (from its own IGMP frames or the neighbour table).
+    public var group: IPAddress
+    public var host: IPAddress
+    /// The host's MAC when known (from its own IGMP or MLD frames or the neighbour table).
     public var mac: MACAddress?
     public var filter: SourceFilter
     public var origin: MembershipOrigin
 
-    public init(interface: String, group: IPv4Address, host: IPv4Address, mac: MACAddress? = nil,
+    public init(interface: String, group: IPAddress, host: IPAddress, mac: MACAddress? = nil,
                 filter: SourceFilter = .anySource, origin: MembershipOrigin = .staticEntry) {
         self.interface = interface
         self.group = group
@@ -32,18 +32,28 @@ public struct Membership: Hashable, Sendable {
         self.filter = filter
         self.origin = origin
     }
+
+    public init(interface: String, group: IPv4Address, host: IPv4Address, mac: MACAddress? = nil,
+                filter: SourceFilter = .anySource, origin: MembershipOrigin = .staticEntry) {
+        self.init(interface: interface, group: .v4(group), host: .v4(host), mac: mac, filter: filter, origin: origin)
+    }
 }
 
 /// A `--static GROUP,CLIENT_IP[,IFACE]` argument.
 public struct StaticSubscriber: Hashable, Sendable, CustomStringConvertible {
-    public var group: IPv4Address
-    public var client: IPv4Address
+    /// Both of one family.
+    public var group: IPAddress
+    public var client: IPAddress
     public var interface: String?
 
-    public init(group: IPv4Address, client: IPv4Address, interface: String? = nil) {
+    public init(group: IPAddress, client: IPAddress, interface: String? = nil) {
         self.group = group
         self.client = client
         self.interface = interface
+    }
+
+    public init(group: IPv4Address, client: IPv4Address, interface: String? = nil) {
+        self.init(group: .v4(group), client: .v4(client), interface: interface)
     }
 
     /// Parses "GROUP,CLIENT_IP[,IFACE]"; the error names the part that is wrong.
@@ -63,6 +73,21 @@ public struct StaticSubscriber: Hashable, Sendable, CustomStringConvertible {
     /// words the caller prefixes. `shown` shortens the input it echoes.
     public static func validated(group groupText: String, client clientText: String, interface: String?,
                                  shown: (String) -> String = { $0 }) -> Result<StaticSubscriber, ConfigError> {
+        let badInterface = interface.flatMap { InterfaceName.isValid($0) ? nil : ConfigError.invalid("'\(shown($0))' is not a valid interface name") }
+        // An IPv6 group (it has colons) takes an IPv6 client; anything else reads as IPv4.
+        if groupText.contains(":") {
+            guard let group = IPv6Address(groupText), group.isMulticast else {
+                return .failure(.invalid("'\(shown(groupText))' is not an IPv6 multicast group"))
+            }
+            guard !group.isLinkScopeMulticast else {
+                return .failure(.invalid("\(group) is link-scope (ff02::/16 or narrower) and never translated"))
+            }
+            guard let client = IPv6Address(clientText), !client.isMulticast, client != .unspecified else {
+                return .failure(.invalid("'\(shown(clientText))' is not a unicast IPv6 address"))
+            }
+            if let badInterface { return .failure(badInterface) }
+            return .success(StaticSubscriber(group: .v6(group), client: .v6(client), interface: interface))
+        }
         guard let group = IPv4Address(groupText), group.isMulticast else {
             return .failure(.invalid("'\(shown(groupText))' is not an IPv4 multicast group"))
         }
@@ -72,10 +97,8 @@ public struct StaticSubscriber: Hashable, Sendable, CustomStringConvertible {
         guard let client = IPv4Address(clientText), !client.isMulticast, client.value != 0, client.value != .max else {
             return .failure(.invalid("'\(shown(clientText))' is not a unicast IPv4 address"))
         }
-        if let interface, !InterfaceName.isValid(interface) {
-            return .failure(.invalid("'\(shown(interface))' is not a valid interface name"))
-        }
-        return .success(StaticSubscriber(group: group, client: client, interface: interface))
+        if let badInterface { return .failure(badInterface) }
+        return .success(StaticSubscriber(group: .v4(group), client: .v4(client), interface: interface))
     }
 
     public var description: String {

@@ -98,15 +98,16 @@ public final class DataPlane: @unchecked Sendable {
     private func decide(_ packet: QueuedPacket, _ snapshot: ForwardingTable) -> Bool {
         counters.packets.wrappingAdd(1, ordering: .relaxed)
         counters.bytes.wrappingAdd(UInt64(packet.payload.count), ordering: .relaxed)
-        guard let summary = IPv4Summary.parse(packet.payload) else {
+        guard let summary = IPSummary.parse(packet.payload) else {
             counters.countPassed(.malformed)
             return true
         }
-        let (verdict, route) = snapshot.decide(interfaceIndex: packet.outputInterface, physicalOutput: packet.physicalOutputInterface, packet: summary)
+        let (verdict, route) = snapshot.decide(interfaceIndex: packet.outputInterface, physicalOutput: packet.physicalOutputInterface,
+                                              source: summary.source, destination: summary.destination)
         if let route {
             route.counters.packets.wrappingAdd(1, ordering: .relaxed)
             route.counters.bytes.wrappingAdd(UInt64(packet.payload.count), ordering: .relaxed)
-            route.counters.lastSource.store(summary.source.value, ordering: .relaxed)
+            route.counters.lastSource.store(summary.lastSourceValue, ordering: .relaxed)
         }
         switch verdict {
         case .pass(let reason):

@@ -4,7 +4,7 @@ import Glibc
 import CMutLinux
 import MUTCore
 
-/// An AF_PACKET socket on one LAN interface that receives only IPv4 IGMP frames: the classic
+/// An AF_PACKET socket on one LAN interface that receives only IGMP and MLD frames: the classic
 /// BPF filter is attached before the socket is bound, so nothing unfiltered is ever queued on
 /// it; it asks for all-multicast so reports to any group reach it; frames the router sent
 /// itself are marked as such. Non-blocking, read from the daemon's poll loop.
@@ -13,22 +13,35 @@ public final class IGMPSnooper {
     public let fd: Int32
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
 
-    /// IPv4 and IP protocol 2 (IGMP), untagged or behind one 802.1Q tag still in the frame:
-    /// accept the whole frame, else drop. (The kernel usually takes the tag out of the frame into
-    /// the packet's metadata before AF_PACKET sees it; a tag left in place, as with stacked tags
-    /// or some drivers, is matched here too.)
+    /// IPv4 with IP protocol 2 (IGMP), or IPv6 whose first extension header is hop-by-hop (0)
+    /// followed by ICMPv6 (58): the shape of every MLD message (RFC 3810 5: router alert in a
+    /// hop-by-hop header); the MLD parser checks the rest. Untagged or behind one 802.1Q tag still
+    /// in the frame: accept the whole frame, else drop. (The kernel usually takes the tag out of
+    /// the frame into the packet's metadata before AF_PACKET sees it; a tag left in place, as with
+    /// stacked tags or some drivers, is matched here too.) A load past the frame's end drops it.
     static let filter: [sock_filter] = [
-        sock_filter(code: UInt16(BPF_LD | BPF_H | BPF_ABS), jt: 0, jf: 0, k: 12),               // 0
-        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 2, k: UInt32(ETH_P_IP)),  // 1 -> 2 | 4
-        sock_filter(code: UInt16(BPF_LD | BPF_B | BPF_ABS), jt: 0, jf: 0, k: 23),               // 2
-        sock_filter(code: UInt16(BPF_JMP | BPF_JA), jt: 0, jf: 0, k: 4),                         // 3 -> 8
-        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 5, k: UInt32(ETH_P_8021Q)), // 4 -> 5 | 10
-        sock_filter(code: UInt16(BPF_LD | BPF_H | BPF_ABS), jt: 0, jf: 0, k: 16),               // 5
-        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 3, k: UInt32(ETH_P_IP)),  // 6 -> 7 | 10
-        sock_filter(code: UInt16(BPF_LD | BPF_B | BPF_ABS), jt: 0, jf: 0, k: 27),               // 7
-        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 1, k: 2),                // 8 -> 9 | 10
-        sock_filter(code: UInt16(BPF_RET | BPF_K), jt: 0, jf: 0, k: 0xFFFF),                     // 9
-        sock_filter(code: UInt16(BPF_RET | BPF_K), jt: 0, jf: 0, k: 0),                          // 10
+        sock_filter(code: UInt16(BPF_LD | BPF_H | BPF_ABS), jt: 0, jf: 0, k: 12),                    // 0
+        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 2, k: UInt32(ETH_P_IP)),       // 1 -> 2 | 4
+        sock_filter(code: UInt16(BPF_LD | BPF_B | BPF_ABS), jt: 0, jf: 0, k: 23),                    // 2
+        sock_filter(code: UInt16(BPF_JMP | BPF_JA), jt: 0, jf: 0, k: 15),                             // 3 -> 19
+        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 4, k: UInt32(ETH_P_IPV6)),     // 4 -> 5 | 9
+        sock_filter(code: UInt16(BPF_LD | BPF_B | BPF_ABS), jt: 0, jf: 0, k: 20),                    // 5
+        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 14, k: 0),                    // 6 -> 7 | 21
+        sock_filter(code: UInt16(BPF_LD | BPF_B | BPF_ABS), jt: 0, jf: 0, k: 54),                    // 7
+        sock_filter(code: UInt16(BPF_JMP | BPF_JA), jt: 0, jf: 0, k: 9),                              // 8 -> 18
+        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 11, k: UInt32(ETH_P_8021Q)),  // 9 -> 10 | 21
+        sock_filter(code: UInt16(BPF_LD | BPF_H | BPF_ABS), jt: 0, jf: 0, k: 16),                    // 10
+        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 2, k: UInt32(ETH_P_IP)),       // 11 -> 12 | 14
+        sock_filter(code: UInt16(BPF_LD | BPF_B | BPF_ABS), jt: 0, jf: 0, k: 27),                    // 12
+        sock_filter(code: UInt16(BPF_JMP | BPF_JA), jt: 0, jf: 0, k: 5),                              // 13 -> 19
+        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 6, k: UInt32(ETH_P_IPV6)),     // 14 -> 15 | 21
+        sock_filter(code: UInt16(BPF_LD | BPF_B | BPF_ABS), jt: 0, jf: 0, k: 24),                    // 15
+        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 4, k: 0),                     // 16 -> 17 | 21
+        sock_filter(code: UInt16(BPF_LD | BPF_B | BPF_ABS), jt: 0, jf: 0, k: 58),                    // 17
+        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 1, jf: 2, k: 58),                    // 18 -> 20 | 21
+        sock_filter(code: UInt16(BPF_JMP | BPF_JEQ | BPF_K), jt: 0, jf: 1, k: 2),                     // 19 -> 20 | 21
+        sock_filter(code: UInt16(BPF_RET | BPF_K), jt: 0, jf: 0, k: 0xFFFF),                          // 20
+        sock_filter(code: UInt16(BPF_RET | BPF_K), jt: 0, jf: 0, k: 0),                               // 21
     ]
 
     /// `bridgePort`: the interface is a bridge port, watched to learn which hosts sit behind it.

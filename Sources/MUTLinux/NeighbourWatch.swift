@@ -4,7 +4,7 @@ import Glibc
 import CMutLinux
 import MUTCore
 
-/// An rtnetlink socket subscribed to IPv4 neighbour events: reads the kernel's neighbour table
+/// An rtnetlink socket subscribed to neighbour events (IPv4 and IPv6): reads the kernel's neighbour table
 /// (where client MACs come from) and asks the kernel to resolve addresses it does not know yet.
 /// Non-blocking; the daemon's poll loop calls `readEvents` when `fd` is readable.
 public final class NeighbourWatch {
@@ -28,26 +28,36 @@ public final class NeighbourWatch {
         buffer.deallocate()
     }
 
-    /// Asks for a dump of the IPv4 neighbour table; the entries arrive through `readEvents`.
+    /// Asks for a dump of the neighbour tables of every family (one dump at a time per socket);
+    /// the entries arrive through `readEvents`.
     public func requestDump() throws(SystemError) {
         var ndmsg = [UInt8](repeating: 0, count: 12)
-        ndmsg[0] = UInt8(AF_INET)
+        ndmsg[0] = UInt8(AF_UNSPEC)
         try sendRequest(type: Netlink.getNeighbour, flags: UInt16(NLM_F_REQUEST | NLM_F_DUMP), payload: ndmsg)
     }
 
     /// Makes the kernel resolve `address` on `interfaceIndex` (RTM_NEWNEIGH with NTF_USE, as
     /// `ip neigh replace ADDR dev IF use` does): an ARP request goes out, and the answer arrives
-    /// as a neighbour event. Nothing is sent to the client but ARP.
-    public func requestResolution(of address: IPv4Address, interfaceIndex: Int32) throws(SystemError) {
+    /// as a neighbour event. Nothing is sent to the client but ARP (or an IPv6 neighbour
+    /// solicitation).
+    public func requestResolution(of address: IPAddress, interfaceIndex: Int32) throws(SystemError) {
         var payload = [UInt8](repeating: 0, count: 12)
-        payload[0] = UInt8(AF_INET)
+        payload[0] = UInt8(address.isIPv6 ? AF_INET6 : AF_INET)
         withUnsafeBytes(of: interfaceIndex) { payload.replaceSubrange(4..<8, with: $0) }
         withUnsafeBytes(of: UInt16(NUD_PERMANENT)) { payload.replaceSubrange(8..<10, with: $0) }
         payload[10] = UInt8(NTF_USE)
-        // NDA_DST attribute: length 8, type 1, the address in network order.
-        withUnsafeBytes(of: UInt16(8)) { payload.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt16(NDA_DST)) { payload.append(contentsOf: $0) }
-        withUnsafeBytes(of: address.value.bigEndian) { payload.append(contentsOf: $0) }
+        // NDA_DST attribute: length, type 1, the address in network order.
+        switch address {
+        case .v4(let v4):
+            withUnsafeBytes(of: UInt16(8)) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: UInt16(NDA_DST)) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: v4.value.bigEndian) { payload.append(contentsOf: $0) }
+        case .v6(let v6):
+            withUnsafeBytes(of: UInt16(20)) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: UInt16(NDA_DST)) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: v6.high.bigEndian) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: v6.low.bigEndian) { payload.append(contentsOf: $0) }
+        }
         try sendRequest(type: Netlink.newNeighbour,
                         flags: UInt16(NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE), payload: payload)
     }
@@ -58,7 +68,7 @@ public final class NeighbourWatch {
         guard try Syscall.send(fd, message, from: 0) != nil else { throw SystemError("send", errno: EAGAIN) }
     }
 
-    /// Reads every pending datagram and returns the IPv4 neighbour events in them.
+    /// Reads every pending datagram and returns the neighbour events in them.
     public func readEvents() throws(SystemError) -> [NeighbourEvent] {
         var events: [NeighbourEvent] = []
         for _ in 0..<64 {

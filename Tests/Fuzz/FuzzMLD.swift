@@ -1,6 +1,7 @@
 // libFuzzer target: the MLD parser (Ethernet, optional VLAN tag, IPv6, extension headers with
 // the Router Alert option, ICMPv6 checksum, MLDv1/v2 messages). Whatever the bytes claim, the
-// parser returns a value or an error; what it returns stays within what the input could hold.
+// parser returns a value or an error; what it returns stays within what the input could hold,
+// and the MLD snooping table keeps its bounds.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     // Copy into an exact-size allocation so AddressSanitizer sees any read past the frame.
@@ -18,6 +19,17 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         precondition(query.sources.count * 16 <= size, "more sources than the frame holds")
     case .v1Report, .v1Done:
         break
+    }
+    // Whatever parsed, the snooping table takes it within its bounds: IPv6 groups beyond link
+    // scope only, no more entries or sources than allowed.
+    let limits = MembershipLimits(maxGroups: 2, maxHostsPerGroup: 2, maxEntries: 3, maxSourcesPerEntry: 4)
+    var table = MembershipTable(config: MembershipTableConfig(limits: limits))
+    _ = table.handle(packet.message, interface: "fuzz0", hostMAC: packet.senderMAC, hostIP: packet.senderIP, now: 0)
+    precondition(table.entryCount <= limits.maxEntries && table.entryCount == table.memberships.count, "MLD entries out of bounds")
+    for membership in table.memberships {
+        precondition(membership.group.isIPv6 && membership.group.isMulticast && !membership.group.isLinkLocalMulticast,
+                     "bad MLD group tracked")
+        precondition(membership.filter.sources.count <= limits.maxSourcesPerEntry, "MLD source list over the limit")
     }
     return 0
 }

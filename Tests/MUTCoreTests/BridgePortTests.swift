@@ -40,7 +40,7 @@ import Testing
         let t = table(locations([(macA, 5, nil), (macB, 5, nil)]))
         let (verdict, route) = t.decide(interfaceIndex: 3, physicalOutput: 5, packet: packet())
         #expect(verdict == .translate)
-        #expect(route?.members.map(\.host) == [hostA, hostB])
+        #expect(route?.members.map(\.host) == v4(hostA, hostB))
         #expect(route?.interface.name == "wlan0")
         #expect(route?.bridge == "br-lan")
         // The routed view of the bridge still holds every member.

@@ -58,7 +58,7 @@ struct ControlPlaneTests {
     }
 
     static func members(_ inputs: TableInputs?) -> [IPv4Address: MACAddress?] {
-        Dictionary((inputs?.memberships ?? []).map { ($0.host, $0.mac) }, uniquingKeysWith: { a, _ in a })
+        Dictionary((inputs?.memberships ?? []).compactMap { m in m.host.v4.map { ($0, m.mac) } }, uniquingKeysWith: { a, _ in a })
     }
 
     @Test func theRoutersOwnQueriesMakeItTheQuerierAndASilentHostExpires() {
@@ -79,12 +79,12 @@ struct ControlPlaneTests {
             t += 1
         }
         let record = core.table.querier(interface: Self.lan)
-        #expect(record?.address == Self.routerIP)
+        #expect(record?.address == .v4(Self.routerIP))
         #expect(record?.origin == .thisHost)
         #expect(core.querierStatus(now: t).first?.isThisHost == true)
         // A's last report at 1 s; membership interval 2 × 2 + 1 = 5 s: gone at 6 s, B stays.
         #expect(Self.members(Self.published(lastA).last).keys.sorted() == [Self.hostB])
-        #expect(core.memberships.map(\.host) == [Self.hostB])
+        #expect(core.memberships.map(\.host) == v4(Self.hostB))
     }
 
     @Test func withoutAnyQuerierASilentHostIsHeld() {
@@ -92,7 +92,7 @@ struct ControlPlaneTests {
         core.start(savedState: nil, now: 0)
         Self.turn(&core, at: 0, heard: [(Self.v2Report(Self.group, from: Self.hostA, mac: Self.macA), .incoming)])
         Self.turn(&core, at: 600)
-        #expect(core.memberships.map(\.host) == [Self.hostA])
+        #expect(core.memberships.map(\.host) == v4(Self.hostA))
     }
 
     @Test func theRoutersOwnReportsAreNotAClient() {
@@ -142,7 +142,7 @@ struct ControlPlaneTests {
         core.start(savedState: nil, now: 0)
         Self.turn(&core, at: 0, heard: [(Self.v2Query(from: Self.routerIP), .outgoing),
                                         (Self.v2Query(from: Self.hostB, mac: Self.macB), .incoming)])
-        #expect(core.table.querier(interface: Self.lan)?.address == Self.routerIP)
+        #expect(core.table.querier(interface: Self.lan)?.address == .v4(Self.routerIP))
     }
 
     @Test func v3QRVAndQQICSetTheTimers() {
@@ -185,7 +185,7 @@ struct ControlPlaneTests {
         #expect(members[Self.hostB] == Self.macB)
         // Its next report says it is back.
         Self.turn(&core, at: 2, heard: [(Self.v2Report(Self.group, from: Self.hostA, mac: Self.macA), .incoming)])
-        #expect(core.memberships.first { $0.host == Self.hostA }?.mac == Self.macA)
+        #expect(core.memberships.first { $0.host == .v4(Self.hostA) }?.mac == Self.macA)
     }
 
     @Test func aRestartFromTheSnapshotRestoresCopiesWithoutAnyReport() {
@@ -231,7 +231,7 @@ struct ControlPlaneTests {
         var t = 0.0
         while t < 40 {
             let effects = Self.turn(&core, at: t)
-            if effects.contains(where: { if case .resolveNeighbour(_, Self.hostA) = $0 { true } else { false } }) { requests.append(t) }
+            if effects.contains(where: { if case .resolveNeighbour(_, .v4(Self.hostA)) = $0 { true } else { false } }) { requests.append(t) }
             t += 0.5
         }
         // Every second for ten attempts, then every ten seconds.

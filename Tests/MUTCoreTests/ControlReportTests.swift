@@ -24,17 +24,17 @@ func sampleStatus() -> StatusReport {
 
 func sampleGroups() -> GroupsReport {
     GroupsReport(groups: [
-        GroupReport(interface: "wlan0", group: IPv4Address(239, 1, 1, 1), sources: [IPv4Address(10, 0, 0, 5)],
+        GroupReport(interface: "wlan0", group: .v4(IPv4Address(239, 1, 1, 1)), sources: [.v4(IPv4Address(10, 0, 0, 5))],
                     packets: 900, bytes: 1_183_500, copies: 1800, passed: 0, mode: .translating, clients: [
-                        ClientReport(ip: IPv4Address(192, 168, 1, 10), mac: MACAddress("02:00:00:00:00:0a"), via: "igmp",
+                        ClientReport(ip: .v4(IPv4Address(192, 168, 1, 10)), mac: MACAddress("02:00:00:00:00:0a"), via: "igmp",
                                      igmpVersion: 2, expiresInSeconds: 251, copies: 900),
-                        ClientReport(ip: IPv4Address(192, 168, 1, 11), mac: MACAddress("02:00:00:00:00:0b"), via: "static",
+                        ClientReport(ip: .v4(IPv4Address(192, 168, 1, 11)), mac: MACAddress("02:00:00:00:00:0b"), via: "static",
                                      copies: 900, sendErrors: 2),
                     ]),
-        GroupReport(interface: "lan0", group: IPv4Address(232, 2, 2, 2), packets: 20, bytes: 26_000, passed: 20,
+        GroupReport(interface: "lan0", group: .v4(IPv4Address(232, 2, 2, 2)), packets: 20, bytes: 26_000, passed: 20,
                     mode: .untranslatable, clients: [
-                        ClientReport(ip: IPv4Address(10, 1, 0, 3), mac: nil, via: "igmp", igmpVersion: 3, expiresInSeconds: 9,
-                                     filter: .include([IPv4Address(10, 9, 9, 9)])),
+                        ClientReport(ip: .v4(IPv4Address(10, 1, 0, 3)), mac: nil, via: "igmp", igmpVersion: 3, expiresInSeconds: 9,
+                                     filter: .include(v4: [IPv4Address(10, 9, 9, 9)])),
                     ]),
     ])
 }
@@ -142,9 +142,9 @@ func sampleGroups() -> GroupsReport {
         route.members[0].counters.copies.store(7, ordering: .relaxed)
 
         let report = GroupsReport(table: table, memberships: memberships, now: 900.0)
-        #expect(report.groups.map(\.group) == [group, IPv4Address(239, 2, 2, 2)])
+        #expect(report.groups.map(\.group) == v4(group, IPv4Address(239, 2, 2, 2)))
         let first = report.groups[0]
-        #expect(first.mode == "translating" && first.translating && first.packets == 10 && first.sources == [IPv4Address(10, 0, 0, 5)])
+        #expect(first.mode == "translating" && first.translating && first.packets == 10 && first.sources == v4(IPv4Address(10, 0, 0, 5)))
         #expect(first.clients.map(\.via) == ["igmp", "static", "static"])
         #expect(first.clients[0].igmpVersion == 3 && first.clients[0].expiresInSeconds == 101 && first.clients[0].copies == 7)
         #expect(first.clients[1].igmpVersion == nil && first.clients[1].expiresInSeconds == nil)

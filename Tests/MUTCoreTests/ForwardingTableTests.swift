@@ -23,7 +23,7 @@ import Testing
                        Membership(interface: "lan0", group: group, host: hostB, mac: macB)])
         let (verdict, route) = t.decide(interfaceIndex: 7, packet: packet(to: group))
         #expect(verdict == .translate)
-        #expect(route?.members.map(\.host) == [hostA, hostB])
+        #expect(route?.members.map(\.host) == v4(hostA, hostB))
     }
 
     @Test func passesWhenOneMemberMACIsUnknown() {
@@ -53,8 +53,8 @@ import Testing
 
     @Test func unknownMACOfAMemberThatRefusesTheSourceDoesNotBlockTranslation() {
         let other = IPv4Address(10, 10, 1, 99)
-        let t = table([Membership(interface: "lan0", group: group, host: hostA, mac: macA, filter: .include([source]), origin: .igmp(version: 3, expiresAt: 100)),
-                       Membership(interface: "lan0", group: group, host: hostB, mac: nil, filter: .include([other]), origin: .igmp(version: 3, expiresAt: 100))])
+        let t = table([Membership(interface: "lan0", group: group, host: hostA, mac: macA, filter: .include(v4: [source]), origin: .igmp(version: 3, expiresAt: 100)),
+                       Membership(interface: "lan0", group: group, host: hostB, mac: nil, filter: .include(v4: [other]), origin: .igmp(version: 3, expiresAt: 100))])
         #expect(t.decide(interfaceIndex: 7, packet: packet(to: group, from: source)).0 == .translate)
         #expect(t.decide(interfaceIndex: 7, packet: packet(to: group, from: other)).0 == .pass(.unknownMAC))
     }
@@ -68,7 +68,7 @@ import Testing
 
     @Test func staticAndLearnedEntriesForOneHostMergeIntoOneMember() {
         let t = table([Membership(interface: "lan0", group: group, host: hostA, mac: nil),
-                       Membership(interface: "lan0", group: group, host: hostA, mac: macA, filter: .include([source]), origin: .igmp(version: 3, expiresAt: 10))])
+                       Membership(interface: "lan0", group: group, host: hostA, mac: macA, filter: .include(v4: [source]), origin: .igmp(version: 3, expiresAt: 10))])
         let route = t.routes[RouteKey(interfaceIndex: 7, group: group)]!
         #expect(route.members.count == 1)
         #expect(route.members[0].mac == macA)
@@ -84,8 +84,8 @@ import Testing
                             Membership(interface: "lan0", group: group, host: hostB, mac: macB)], previous: first)
         let next = second.routes[RouteKey(interfaceIndex: 7, group: group)]!
         #expect(next.counters.packets.load(ordering: .relaxed) == 5)
-        #expect(next.members.first { $0.host == hostA }?.counters.copies.load(ordering: .relaxed) == 3)
-        #expect(next.members.first { $0.host == hostB }?.counters.copies.load(ordering: .relaxed) == 0)
+        #expect(next.members.first { $0.host == .v4(hostA) }?.counters.copies.load(ordering: .relaxed) == 3)
+        #expect(next.members.first { $0.host == .v4(hostB) }?.counters.copies.load(ordering: .relaxed) == 0)
     }
 
     @Test func ignoresMembershipsOnInterfacesNotServed() {

@@ -48,9 +48,9 @@ extension MembershipTable {
     @Test func joinRefreshExpire() {
         var table = plainTable()
         let group = key("239.1.1.1")
-        #expect(table.feed(IGMPFixtures.v3ToExclude, at: 0) == [.joined(group, mac: hostMAC, filter: .exclude([]), version: 3)])
+        #expect(table.feed(IGMPFixtures.v3ToExclude, at: 0) == [.joined(group, mac: hostMAC, filter: .exclude(v4: []), version: 3)])
         #expect(table.memberships == [Membership(
-            interface: lan, group: ip("239.1.1.1"), host: hostIP, mac: hostMAC, filter: .exclude([]),
+            interface: lan, group: ip("239.1.1.1"), host: hostIP, mac: hostMAC, filter: .exclude(v4: []),
             origin: .igmp(version: 3, expiresAt: 260))])
         #expect(table.nextDeadline() == 260)
 
@@ -70,8 +70,8 @@ extension MembershipTable {
         let ssm = key("232.1.1.1")
         let asm = key("239.1.1.1")
         #expect(table.feed(IGMPFixtures.v3AllowAndToExclude, at: 0) == [
-            .joined(ssm, mac: hostMAC, filter: .include([ip("10.0.0.12"), ip("10.0.0.13")]), version: 3),
-            .joined(asm, mac: hostMAC, filter: .exclude([ip("10.0.0.21")]), version: 3),
+            .joined(ssm, mac: hostMAC, filter: .include(v4: [ip("10.0.0.12"), ip("10.0.0.13")]), version: 3),
+            .joined(asm, mac: hostMAC, filter: .exclude(v4: [ip("10.0.0.21")]), version: 3),
         ])
         // The answer to the v3 query states the same filters: timers renewed, nothing else.
         #expect(table.feed(IGMPFixtures.v3CurrentState, at: 5) == [.refreshed(ssm), .refreshed(asm)])
@@ -85,33 +85,33 @@ extension MembershipTable {
         var table = plainTable()
         let ssm = key("232.1.1.1")
         #expect(table.feed(IGMPFixtures.v3AllowNew, at: 0) == [
-            .joined(ssm, mac: hostMAC, filter: .include([ip("10.0.0.11")]), version: 3),
+            .joined(ssm, mac: hostMAC, filter: .include(v4: [ip("10.0.0.11")]), version: 3),
         ])
         #expect(table.v3([(.allowNewSources, "232.1.1.1", [ip("10.0.0.12"), ip("10.0.0.13")])], at: 1) == [
-            .filterChanged(ssm, filter: .include([ip("10.0.0.11"), ip("10.0.0.12"), ip("10.0.0.13")])),
+            .filterChanged(ssm, filter: .include(v4: [ip("10.0.0.11"), ip("10.0.0.12"), ip("10.0.0.13")])),
         ])
         #expect(table.feed(IGMPFixtures.v3BlockOldInclude, at: 2) == [
-            .filterChanged(ssm, filter: .include([ip("10.0.0.12"), ip("10.0.0.13")])),
+            .filterChanged(ssm, filter: .include(v4: [ip("10.0.0.12"), ip("10.0.0.13")])),
         ])
         // TO_IN replaces the whole list.
-        #expect(table.v3([(.changeToInclude, "232.1.1.1", [s1])], at: 3) == [.filterChanged(ssm, filter: .include([s1]))])
+        #expect(table.v3([(.changeToInclude, "232.1.1.1", [s1])], at: 3) == [.filterChanged(ssm, filter: .include(v4: [s1]))])
         // TO_EX switches mode.
-        #expect(table.v3([(.changeToExclude, "232.1.1.1", [s2])], at: 4) == [.filterChanged(ssm, filter: .exclude([s2]))])
+        #expect(table.v3([(.changeToExclude, "232.1.1.1", [s2])], at: 4) == [.filterChanged(ssm, filter: .exclude(v4: [s2]))])
     }
 
     @Test func excludeModeSourceChanges() {
         var table = plainTable()
         let asm = key("239.1.1.1")
-        #expect(table.feed(IGMPFixtures.v3ToExclude, at: 0) == [.joined(asm, mac: hostMAC, filter: .exclude([]), version: 3)])
-        #expect(table.feed(IGMPFixtures.v3BlockOldExclude, at: 1) == [.filterChanged(asm, filter: .exclude([ip("10.0.0.21")]))])
+        #expect(table.feed(IGMPFixtures.v3ToExclude, at: 0) == [.joined(asm, mac: hostMAC, filter: .exclude(v4: []), version: 3)])
+        #expect(table.feed(IGMPFixtures.v3BlockOldExclude, at: 1) == [.filterChanged(asm, filter: .exclude(v4: [ip("10.0.0.21")]))])
         // Blocking the same source again changes nothing at all.
         #expect(table.feed(IGMPFixtures.v3BlockOldExclude, at: 2) == [])
         #expect(table.v3([(.blockOldSources, "239.1.1.1", [s1])], at: 3) == [
-            .filterChanged(asm, filter: .exclude([s1, ip("10.0.0.21")])),
+            .filterChanged(asm, filter: .exclude(v4: [s1, ip("10.0.0.21")])),
         ])
-        #expect(table.v3([(.allowNewSources, "239.1.1.1", [ip("10.0.0.21")])], at: 4) == [.filterChanged(asm, filter: .exclude([s1]))])
-        #expect(table.v3([(.modeIsInclude, "239.1.1.1", [s2])], at: 5) == [.filterChanged(asm, filter: .include([s2]))])
-        #expect(table.v3([(.modeIsExclude, "239.1.1.1", [])], at: 6) == [.filterChanged(asm, filter: .exclude([]))])
+        #expect(table.v3([(.allowNewSources, "239.1.1.1", [ip("10.0.0.21")])], at: 4) == [.filterChanged(asm, filter: .exclude(v4: [s1]))])
+        #expect(table.v3([(.modeIsInclude, "239.1.1.1", [s2])], at: 5) == [.filterChanged(asm, filter: .include(v4: [s2]))])
+        #expect(table.v3([(.modeIsExclude, "239.1.1.1", [])], at: 6) == [.filterChanged(asm, filter: .exclude(v4: []))])
         #expect(table.v3([(.modeIsInclude, "239.1.1.1", [])], at: 7) == [.left(asm)])
     }
 
@@ -133,7 +133,7 @@ extension MembershipTable {
         _ = table.v3([(.allowNewSources, "232.1.1.1", [s2])], at: 100)
         #expect(table.nextDeadline() == 260)
         #expect(table.membership(ssm)?.origin == .igmp(version: 3, expiresAt: 360))
-        #expect(table.expire(now: 260) == [.filterChanged(ssm, filter: .include([s2]))])
+        #expect(table.expire(now: 260) == [.filterChanged(ssm, filter: .include(v4: [s2]))])
         #expect(table.nextDeadline() == 360)
         #expect(table.expire(now: 400) == [.expired(ssm)])
     }
@@ -145,10 +145,10 @@ extension MembershipTable {
         _ = table.v2("239.2.2.2", host: other, mac: MACAddress("02:00:00:00:00:03")!, at: 1)
         _ = table.v3([(.changeToExclude, "239.2.2.2", [])], host: ip("10.99.0.4"), mac: MACAddress("02:00:00:00:00:04")!, at: 2)
         #expect(table.feed(IGMPFixtures.v2Leave, at: 3) == [.left(key("239.2.2.2"))])
-        #expect(table.memberships.map(\.host) == [other, ip("10.99.0.4")])
+        #expect(table.memberships.map(\.host) == v4(other, ip("10.99.0.4")))
         // A v2 host leaving with an IGMPv3 TO_IN{} (it upgraded) also goes at once.
         #expect(table.v3([(.changeToInclude, "239.2.2.2", [])], host: other, at: 4) == [.left(key("239.2.2.2", host: other))])
-        #expect(table.memberships.map(\.host) == [ip("10.99.0.4")])
+        #expect(table.memberships.map(\.host) == v4(ip("10.99.0.4")))
     }
 
     @Test func v2HostNextToV3HostsInOneGroup() {
@@ -156,7 +156,7 @@ extension MembershipTable {
         let a = ip("10.99.0.2"), b = ip("10.99.0.3")
         _ = table.v3([(.allowNewSources, "232.1.1.1", [s1])], host: a, at: 0)
         _ = table.v2("232.1.1.1", host: b, mac: MACAddress("02:00:00:00:00:03")!, at: 0)
-        #expect(table.filter(key("232.1.1.1", host: a)) == .include([s1]))
+        #expect(table.filter(key("232.1.1.1", host: a)) == .include(v4: [s1]))
         #expect(table.version(key("232.1.1.1", host: a)) == 3)
         #expect(table.filter(key("232.1.1.1", host: b)) == .anySource)
         #expect(table.version(key("232.1.1.1", host: b)) == 2)
@@ -171,7 +171,7 @@ extension MembershipTable {
         #expect(table.v3([(.allowNewSources, "239.9.9.9", [s1])], at: 10) == [.refreshed(group)])
         #expect(table.filter(group) == .anySource)
         #expect(table.v3([(.blockOldSources, "239.9.9.9", [s1])], at: 11) == [])
-        #expect(table.expire(now: 260) == [.filterChanged(group, filter: .include([s1]))])
+        #expect(table.expire(now: 260) == [.filterChanged(group, filter: .include(v4: [s1]))])
         #expect(table.version(group) == 3)
         #expect(table.expire(now: 270) == [.expired(group)])
 
@@ -180,7 +180,7 @@ extension MembershipTable {
         #expect(table.filter(group) == .anySource)
         #expect(table.expire(now: 560) == [])
         #expect(table.version(group) == 3)
-        #expect(table.filter(group) == .exclude([]))  // TO_EX's source list was dropped in v2 mode
+        #expect(table.filter(group) == .exclude(v4: []))  // TO_EX's source list was dropped in v2 mode
     }
 
     @Test func hostInIGMPv1CompatibilityMode() {
@@ -207,11 +207,11 @@ extension MembershipTable {
         var table = plainTable()
         let v3Timers = IGMPTimerValues(robustness: 2, queryInterval: 30, queryResponseInterval: 1)
         #expect(table.feed(IGMPFixtures.v3Query, at: 0) == [
-            .querierHeard(interface: lan, address: querierIP, version: 3, timers: v3Timers),
+            .querierHeard(interface: lan, address: .v4(querierIP), version: 3, timers: v3Timers),
         ])
         #expect(table.timers(interface: lan).membershipInterval == 61)
         #expect(table.timers(interface: "lan1").membershipInterval == 260)
-        #expect(table.querier(interface: lan)?.address == querierIP)
+        #expect(table.querier(interface: lan)?.address == .v4(querierIP))
         // The same querier again: nothing new to say.
         #expect(table.feed(IGMPFixtures.v3Query, at: 10) == [])
         _ = table.feed(IGMPFixtures.v3ToExclude, at: 20)
@@ -221,7 +221,7 @@ extension MembershipTable {
         // interval are the configured ones again (RFC 3376 8.1, 8.2), not the last v3 querier's.
         let v2Timers = IGMPTimerValues(robustness: 2, queryInterval: 125, queryResponseInterval: 1)
         #expect(table.feed(IGMPFixtures.v2Query, at: 30) == [
-            .querierHeard(interface: lan, address: querierIP, version: 2, timers: v2Timers),
+            .querierHeard(interface: lan, address: .v4(querierIP), version: 2, timers: v2Timers),
         ])
         // A group-specific query's max response time is not the query response interval.
         let specific = IGMPQuery(version: 3, group: ip("239.1.1.1"), maxResponseCode: 50, robustness: 5, queryIntervalCode: 60)
@@ -250,7 +250,7 @@ extension MembershipTable {
         #expect(!table.expiryIsHeld(interface: lan))
         #expect(table.nextDeadline() == 1060.5)  // the querier's own present interval runs out first
         // It falls silent before the host's timer runs out: the host is held again.
-        #expect(table.expire(now: 1061) == [.querierLost(interface: lan, address: querierIP)])
+        #expect(table.expire(now: 1061) == [.querierLost(interface: lan, address: .v4(querierIP))])
         #expect(table.memberships.count == 1)
         #expect(table.nextDeadline() == nil)
 
@@ -295,28 +295,28 @@ extension MembershipTable {
         #expect(table.v3([(.allowNewSources, "232.1.1.1", Array(sources[0..<3]))], at: 0).count == 1)
         // Growing past the limit keeps the entry as it was.
         #expect(table.v3([(.allowNewSources, "232.1.1.1", [sources[3]])], at: 1) == [.refused(group, .tooManySources)])
-        #expect(table.filter(group) == .include(Array(sources[0..<3])))
+        #expect(table.filter(group) == .include(v4: Array(sources[0..<3])))
         #expect(table.v3([(.changeToExclude, "232.1.1.1", sources)], at: 2) == [.refused(group, .tooManySources)])
-        #expect(table.v3([(.changeToExclude, "232.1.1.1", [sources[0]])], at: 2) == [.filterChanged(group, filter: .exclude([sources[0]]))])
+        #expect(table.v3([(.changeToExclude, "232.1.1.1", [sources[0]])], at: 2) == [.filterChanged(group, filter: .exclude(v4: [sources[0]]))])
         #expect(table.stats.refused(.tooManySources) == 3)
     }
 
     @Test func linkLocalNonMulticastAndBadSenders() {
         var table = plainTable()
-        #expect(table.v2("224.0.0.251", at: 0) == [.discarded(.linkLocalGroup(ip("224.0.0.251")))])
-        #expect(table.v2("10.1.2.3", at: 0) == [.discarded(.notMulticast(ip("10.1.2.3")))])
+        #expect(table.v2("224.0.0.251", at: 0) == [.discarded(.linkLocalGroup(.v4(ip("224.0.0.251"))))])
+        #expect(table.v2("10.1.2.3", at: 0) == [.discarded(.notMulticast(.v4(ip("10.1.2.3"))))])
         #expect(table.v3([(.changeToExclude, "224.0.0.252", []), (.changeToExclude, "239.1.1.1", [])], at: 0) == [
-            .discarded(.linkLocalGroup(ip("224.0.0.252"))),
+            .discarded(.linkLocalGroup(.v4(ip("224.0.0.252")))),
             .joined(key("239.1.1.1"), mac: hostMAC, filter: .anySource, version: 3),
         ])
         #expect(table.v2("239.1.1.2", host: IPv4Address(0), at: 0) == [.discarded(.unspecifiedSender)])
-        #expect(table.v2("239.1.1.2", mac: MACAddress("01:00:5e:01:01:02")!, at: 0) == [.discarded(.invalidSender(hostIP))])
-        #expect(table.v2("239.1.1.2", host: ip("239.1.1.2"), at: 0) == [.discarded(.invalidSender(ip("239.1.1.2")))])
+        #expect(table.v2("239.1.1.2", mac: MACAddress("01:00:5e:01:01:02")!, at: 0) == [.discarded(.invalidSender(.v4(hostIP)))])
+        #expect(table.v2("239.1.1.2", host: ip("239.1.1.2"), at: 0) == [.discarded(.invalidSender(.v4(ip("239.1.1.2"))))])
         let truncated = Array(Build.bytes(hex: IGMPFixtures.v2Report).dropLast())
         #expect(truncated.withUnsafeBytes { table.handle(frame: $0, interface: lan, now: 0) } == [
             .discarded(.unparsable(.badTotalLength(32))),
         ])
-        #expect(table.memberships.map(\.group) == [ip("239.1.1.1")])
+        #expect(table.memberships.map(\.group) == v4(ip("239.1.1.1")))
         #expect(table.stats.ignored == 3)
         #expect(table.stats.invalid == 4)
         #expect(table.stats.v2Report == 5)

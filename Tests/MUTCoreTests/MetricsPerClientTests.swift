@@ -53,9 +53,9 @@ func sampleGroupsWithRadio() -> GroupsReport {
         for i in 0..<total {
             let third = UInt8(i / 250)
             let fourth = UInt8(1 + i % 250)
-            clients.append(ClientReport(ip: IPv4Address(10, 0, third, fourth), mac: nil, via: "igmp", copies: UInt64(i)))
+            clients.append(ClientReport(ip: .v4(IPv4Address(10, 0, third, fourth)), mac: nil, via: "igmp", copies: UInt64(i)))
         }
-        let groups = GroupsReport(groups: [GroupReport(interface: "wlan0", group: IPv4Address(239, 9, 9, 9), mode: .translating, clients: clients)])
+        let groups = GroupsReport(groups: [GroupReport(interface: "wlan0", group: .v4(IPv4Address(239, 9, 9, 9)), mode: .translating, clients: clients)])
         let samples = try ExpositionChecker.check(MetricsExposition.render(status: sampleStatus(), groups: groups, perClient: true))
         #expect(samples.keys.filter { $0.hasPrefix("mut_client_copies_total{") }.count == MetricsExposition.maximumClientSeries)
         #expect(samples["mut_client_series_omitted"] == 88)
@@ -67,11 +67,11 @@ func sampleGroupsWithRadio() -> GroupsReport {
 
     @Test func aBridgePortEntryAddsToItsBridgesClientRatherThanRepeatingIt() throws {
         let client = IPv4Address(10, 0, 0, 7)
-        var port = GroupReport(interface: "br0", group: IPv4Address(239, 1, 1, 1), mode: .translating,
-                               clients: [ClientReport(ip: client, mac: MACAddress("02:00:00:00:00:07"), via: "igmp", copies: 40, sendErrors: 1)])
+        var port = GroupReport(interface: "br0", group: .v4(IPv4Address(239, 1, 1, 1)), mode: .translating,
+                               clients: [ClientReport(ip: .v4(client), mac: MACAddress("02:00:00:00:00:07"), via: "igmp", copies: 40, sendErrors: 1)])
         port.bridgePort = "wlan0"
-        let bridge = GroupReport(interface: "br0", group: IPv4Address(239, 1, 1, 1), mode: .translating,
-                                 clients: [ClientReport(ip: client, mac: MACAddress("02:00:00:00:00:07"), via: "igmp", copies: 2)])
+        let bridge = GroupReport(interface: "br0", group: .v4(IPv4Address(239, 1, 1, 1)), mode: .translating,
+                                 clients: [ClientReport(ip: .v4(client), mac: MACAddress("02:00:00:00:00:07"), via: "igmp", copies: 2)])
         let samples = try ExpositionChecker.check(
             MetricsExposition.render(status: sampleStatus(), groups: GroupsReport(groups: [port, bridge]), perClient: true))
         let labels = "interface=br0,group=239.1.1.1,client=10.0.0.7,mac=02:00:00:00:00:07"

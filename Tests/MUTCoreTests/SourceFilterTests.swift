@@ -9,13 +9,13 @@ import Testing
 
     @Test func text() {
         #expect(SourceFilter.anySource.description == "any source")
-        #expect(SourceFilter.include([]).description == "include none")
-        #expect(SourceFilter.include([a, b]).description == "include 10.0.0.1,10.0.0.2")
-        #expect(SourceFilter.exclude([b]).description == "exclude 10.0.0.2")
+        #expect(SourceFilter.include(v4: []).description == "include none")
+        #expect(SourceFilter.include(v4: [a, b]).description == "include 10.0.0.1,10.0.0.2")
+        #expect(SourceFilter.exclude(v4: [b]).description == "exclude 10.0.0.2")
     }
 
     @Test func jsonRoundTripsInsideAnyObject() throws {
-        for filter in [SourceFilter.anySource, .include([a]), .include([]), .exclude([a, b])] {
+        for filter in [SourceFilter.anySource, .include(v4: [a]), .include(v4: []), .exclude(v4: [a, b])] {
             let object = JSONValue.object([("host", .string("10.0.0.9"))] + filter.jsonMembers)
             let text = object.serialized
             #expect(try SourceFilter(jsonMembersOf: JSONParser.parse(text)) == filter)
@@ -28,8 +28,8 @@ import Testing
         }
         #expect(problem(#"{"sources":[]}"#) == "no mode")
         #expect(problem(#"{"mode":"block","sources":[]}"#) == "mode 'block' is neither include nor exclude")
-        #expect(problem(#"{"mode":"include","sources":["10.0.0.300"]}"#) == "source '10.0.0.300' is not an IPv4 address")
-        #expect(problem(#"{"mode":"include","sources":[7]}"#) == "source '(not a string)' is not an IPv4 address")
+        #expect(problem(#"{"mode":"include","sources":["10.0.0.300"]}"#) == "source '10.0.0.300' is not an IP address")
+        #expect(problem(#"{"mode":"include","sources":[7]}"#) == "source '(not a string)' is not an IP address")
         #expect(problem(#"{"mode":"exclude"}"#) == nil)
     }
 

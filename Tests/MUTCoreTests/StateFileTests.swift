@@ -13,7 +13,7 @@ import Testing
                 Membership(interface: "lan0", group: group, host: IPv4Address(10, 0, 0, 11), mac: mac,
                            origin: .igmp(version: 2, expiresAt: 123700.25)),
                 Membership(interface: "lan0", group: ssm, host: IPv4Address(10, 0, 0, 12), mac: MACAddress("02:00:00:00:02:12"),
-                           filter: .include([IPv4Address(10, 1, 1, 2), IPv4Address(10, 1, 1, 3)]),
+                           filter: .include(v4: [IPv4Address(10, 1, 1, 2), IPv4Address(10, 1, 1, 3)]),
                            origin: .igmp(version: 3, expiresAt: 123650.5)),
             ],
             heldInterfaces: ["lan0"],
@@ -42,7 +42,7 @@ import Testing
         var table = MembershipTable()
         let actions = table.restore(sample().memberships, held: [], now: 123680)
         #expect(actions.count == 1)  // the SSM entry expired at 123650.5
-        #expect(table.memberships.map(\.host) == [IPv4Address(10, 0, 0, 11)])
+        #expect(table.memberships.map(\.host) == v4(IPv4Address(10, 0, 0, 11)))
         #expect(table.memberships.first?.origin == .igmp(version: 2, expiresAt: 123700.25))
     }
 
@@ -51,7 +51,7 @@ import Testing
         _ = table.restore(sample().memberships, held: ["lan0"], now: 123680)
         let restored = table.memberships
         #expect(restored.count == 2)
-        #expect(restored.first { $0.group == ssm }?.filter == .include([IPv4Address(10, 1, 1, 2), IPv4Address(10, 1, 1, 3)]))
+        #expect(restored.first { $0.group == .v4(ssm) }?.filter == .include(v4: [IPv4Address(10, 1, 1, 2), IPv4Address(10, 1, 1, 3)]))
         #expect(restored.allSatisfy { if case .igmp(_, let at) = $0.origin { at >= 123680 + 260 - 1 || at == 123700.25 } else { false } })
     }
 

@@ -9,11 +9,11 @@ struct StationRadioReportTests {
     static let group = IPv4Address(239, 1, 1, 1)
 
     static func groups(radio: StationRadio?, age: Double? = nil) -> GroupsReport {
-        var phone = ClientReport(ip: IPv4Address(192, 168, 1, 10), mac: Self.phone, via: "igmp", igmpVersion: 3,
+        var phone = ClientReport(ip: .v4(IPv4Address(192, 168, 1, 10)), mac: Self.phone, via: "igmp", igmpVersion: 3,
                                  expiresInSeconds: 251, copies: 900, radio: radio)
         phone.radioAgeSeconds = age
-        let tv = ClientReport(ip: IPv4Address(192, 168, 1, 11), mac: Self.tv, via: "static", copies: 900)
-        return GroupsReport(groups: [GroupReport(interface: "br-lan", group: group, packets: 900, bytes: 1_183_500, copies: 1800,
+        let tv = ClientReport(ip: .v4(IPv4Address(192, 168, 1, 11)), mac: Self.tv, via: "static", copies: 900)
+        return GroupsReport(groups: [GroupReport(interface: "br-lan", group: .v4(group), packets: 900, bytes: 1_183_500, copies: 1800,
                                                  mode: .translating, clients: [phone, tv])])
     }
 

@@ -154,10 +154,10 @@ func exchange(_ server: ControlServer, _ handler: FakeHandler, _ bytes: [UInt8],
         defer { removeTree(dir) }
         let handler = FakeHandler()
         let clients = (0..<4000).map { i in
-            ClientReport(ip: IPv4Address(UInt32(0x0A00_0000 + i)), mac: MACAddress(UInt64(0x0200_0000_0000 + i)), via: "igmp",
+            ClientReport(ip: .v4(IPv4Address(UInt32(0x0A00_0000 + i))), mac: MACAddress(UInt64(0x0200_0000_0000 + i)), via: "igmp",
                          igmpVersion: 3, expiresInSeconds: 200, copies: UInt64(i))
         }
-        handler.groupsToReport = GroupsReport(groups: [GroupReport(interface: "wlan0", group: IPv4Address(239, 1, 1, 1), mode: .translating, clients: clients)])
+        handler.groupsToReport = GroupsReport(groups: [GroupReport(interface: "wlan0", group: .v4(IPv4Address(239, 1, 1, 1)), mode: .translating, clients: clients)])
         let path = dir + "/mutd.sock"
         let server = try ControlServer(configuration: ControlServerConfiguration(path: path))
         defer { server.shutdown() }

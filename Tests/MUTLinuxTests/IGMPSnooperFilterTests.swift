@@ -15,6 +15,19 @@ import Testing
         return bytes
     }
 
+    /// An IPv6 frame: addresses, an optional 802.1Q tag, 0x86DD, a 40-byte header whose next
+    /// header is `nextHeader`, then an 8-byte extension header whose next header is `following`.
+    static func ipv6Frame(vlan: UInt16? = nil, nextHeader: UInt8 = 0, following: UInt8 = 58) -> [UInt8] {
+        var bytes: [UInt8] = [0x33, 0x33, 0x00, 0x00, 0x00, 0x16, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02]
+        if let vlan { bytes += [0x81, 0x00, UInt8(vlan >> 8), UInt8(vlan & 0xFF)] }
+        bytes += [0x86, 0xdd, 0x60, 0, 0, 0, 0, 36, nextHeader, 1]
+        bytes += [0xfe, 0x80] + [UInt8](repeating: 0, count: 13) + [2]
+        bytes += [0xff, 0x02] + [UInt8](repeating: 0, count: 13) + [0x16]
+        bytes += [following, 0, 5, 2, 0, 0, 1, 0]
+        bytes += [143, 0, 0, 0, 0, 0, 0, 0]
+        return bytes
+    }
+
     /// Sends `bytes` through a filtered socket pair; true when the filter let them through.
     static func passes(_ bytes: [UInt8]) throws -> Bool {
         var pair: [Int32] = [-1, -1]
@@ -45,6 +58,22 @@ import Testing
         var stacked = Self.frame(vlan: 10)
         stacked.insert(contentsOf: [0x81, 0x00, 0x00, 0x07], at: 16)
         #expect(try !Self.passes(stacked))
+    }
+
+    @Test func mldPassesUntaggedAndTagged() throws {
+        #expect(try Self.passes(Self.ipv6Frame()))
+        #expect(try Self.passes(Self.ipv6Frame(vlan: 10)))
+    }
+
+    @Test func otherIPv6IsDropped() throws {
+        // UDP, ICMPv6 without a hop-by-hop header (neighbour discovery), hop-by-hop before UDP.
+        #expect(try !Self.passes(Self.ipv6Frame(nextHeader: 17)))
+        #expect(try !Self.passes(Self.ipv6Frame(nextHeader: 58)))
+        #expect(try !Self.passes(Self.ipv6Frame(following: 17)))
+        #expect(try !Self.passes(Self.ipv6Frame(vlan: 10, nextHeader: 17)))
+        #expect(try !Self.passes(Self.ipv6Frame(vlan: 10, following: 17)))
+        #expect(try !Self.passes(Array(Self.ipv6Frame().prefix(54))))
+        #expect(try !Self.passes(Array(Self.ipv6Frame(vlan: 10).prefix(58))))
     }
 
     @Test func framesTooShortToHoldTheFieldsAreDropped() throws {

@@ -230,7 +230,7 @@ echo "# $output"
 check "load exits 0" 0 "$status"
 case "$output" in
 "mut rules loaded: nftables native queue, interfaces lan0, queue 0") backend=native ;;
-"mut rules loaded: xtables NFQUEUE via iptables-nft ("*"), interfaces lan0, queue 0") backend=xtables ;;
+"mut rules loaded: xtables NFQUEUE via iptables-nft"*"), interfaces lan0, queue 0") backend=xtables ;;
 *) backend=unknown ;;
 esac
 check "load names the backend it used" "yes" "$([ "$backend" != unknown ] && echo yes || echo "$output")"

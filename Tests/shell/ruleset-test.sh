@@ -69,6 +69,8 @@ line_number() { # TEXT FIXED_STRING: first line holding it, 0 if none
 native_part() { printf '%s\n' "$1" | sed -n '/^# backend 1/,/^# then/p' | sed '1d;$d'; }
 # The iptables-nft commands of backend 2, without the program name.
 xtables_part() { printf '%s\n' "$1" | sed -n '/^# backend 2/,$p' | sed -n 's/^iptables-nft //p'; }
+# The ip6tables-nft commands of backend 2.
+xtables6_part() { printf '%s\n' "$1" | sed -n '/^# backend 2/,$p' | sed -n 's/^ip6tables-nft //p'; }
 
 # --- fake kernel tools ----------------------------------------------------------
 
@@ -138,13 +140,16 @@ case "$op" in
 *) echo "fake iptables-nft: unexpected $op" >&2; exit 99 ;;
 esac
 EOF
-chmod +x "$fakes/nft" "$fakes/iptables-nft"
+# ip6tables-nft: the same fake with its own state (xt6-rules, xt6-calls) and mode FAKE_XT6.
+sed -e 's/xt-rules/xt6-rules/; s/xt-calls/xt6-calls/; s/"\$FAKE_XT" = denied/"\$FAKE_XT6" = denied/' \
+	"$fakes/iptables-nft" >"$fakes/ip6tables-nft"
+chmod +x "$fakes/nft" "$fakes/iptables-nft" "$fakes/ip6tables-nft"
 
 reset_fakes() { # NFT_MODE XT_MODE
 	export FAKE_STATE="$work/state"
 	rm -rf "$FAKE_STATE"
 	mkdir -p "$FAKE_STATE"
-	export FAKE_NFT="$1" FAKE_XT="$2"
+	export FAKE_NFT="$1" FAKE_XT="$2" FAKE_XT6="${3:-$2}"
 }
 
 # --- the tests, once per shell --------------------------------------------------
@@ -163,6 +168,8 @@ run_all() {
 		'type filter hook forward priority filter + 10; policy accept;'
 	expect_contains "queue rule" "$native" \
 		'oifname $lan_interfaces ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 counter queue num $mut_queue bypass'
+	expect_contains "IPv6 queue rule: global scope, no ICMPv6" "$native" \
+		'oifname $lan_interfaces ip6 daddr & ff0f:: == ff0e:: meta l4proto != ipv6-icmp counter queue num $mut_queue bypass'
 	expect_absent "no fanout for one queue" "$native" 'fanout'
 	expect_contains "replacing an earlier table in the same transaction" "$native" \
 		'table inet mut
@@ -176,6 +183,13 @@ table inet mut {'
 -t security -A FORWARD -d 224.0.0.0/4 -j MUT" "$xtables"
 	expect_contains "dry run names the xtables cleanup" "$out" \
 		'iptables-nft -t security -D FORWARD -d 224.0.0.0/4 -j MUT'
+	expect_equal "ip6tables commands" \
+"-t security -N MUT
+-t security -A MUT -p ipv6-icmp -j RETURN
+-t security -A MUT -o lan0 -d ff0e::/ff0f:: -j NFQUEUE --queue-num 0 --queue-bypass
+-t security -A FORWARD -d ff00::/8 -j MUT" "$(xtables6_part "$out")"
+	expect_contains "dry run names the ip6tables cleanup" "$out" \
+		'ip6tables-nft -t security -D FORWARD -d ff00::/8 -j MUT'
 
 	# Two interfaces, a queue range: fanout on both backends.
 	run --dry-run --interface lan0 --interface wlan0 --queue 2-5
@@ -185,6 +199,7 @@ table inet mut {'
 	expect_line "two interfaces" "$native" 'define lan_interfaces = { "lan0", "wlan0" }'
 	expect_line "queue range" "$native" 'define mut_queue = 2-5'
 	expect_contains "range with fanout and bypass" "$native" 'queue num $mut_queue bypass,fanout'
+	expect_contains "IPv6 range with fanout and bypass" "$native" 'ipv6-icmp counter queue num $mut_queue bypass,fanout'
 	expect_contains "xtables: lan0 balanced" "$xtables" \
 		'-A MUT -o lan0 -d 224.0.0.0/4 -j NFQUEUE --queue-balance 2:5 --queue-bypass --queue-cpu-fanout'
 	expect_contains "xtables: wlan0 balanced" "$xtables" \
@@ -291,6 +306,7 @@ EOF
 	run --dry-run --interface lan0 --queue 1
 	dry_native=$(native_part "$out")
 	dry_xtables=$(xtables_part "$out")
+	dry_xtables6=$(xtables6_part "$out")
 	reset_fakes ok ok
 	run --interface lan0 --queue 1
 	expect_status "native load" 0
@@ -308,9 +324,11 @@ EOF
 	run --interface lan0 --queue 1
 	expect_status "fallback load" 0
 	expect_equal "fallback load says so" \
-		"mut rules loaded: xtables NFQUEUE via iptables-nft (kernel lacks nft queue), interfaces lan0, queue 1" "$out"
+		"mut rules loaded: xtables NFQUEUE via iptables-nft and ip6tables-nft (kernel lacks nft queue), interfaces lan0, queue 1" "$out"
 	expect_equal "iptables-nft got the dry-run commands" "$dry_xtables" \
 		"$(grep -e ' -N ' -e ' -A ' "$FAKE_STATE/xt-calls")"
+	expect_equal "ip6tables-nft got the dry-run commands" "$dry_xtables6" \
+		"$(grep -e ' -N ' -e ' -A ' "$FAKE_STATE/xt6-calls")"
 	run --interface lan0 --queue 1
 	expect_status "fallback load again" 0
 	expect_equal "loading twice replaces: one jump, one chain, two rules" \
@@ -318,21 +336,42 @@ EOF
 rule MUT -d 224.0.0.0/24 -j RETURN
 rule MUT -o lan0 -d 224.0.0.0/4 -j NFQUEUE --queue-num 1 --queue-bypass
 rule FORWARD -d 224.0.0.0/4 -j MUT" "$(cat "$FAKE_STATE/xt-rules")"
+	expect_equal "loading twice replaces the IPv6 chain too" \
+"chain MUT
+rule MUT -p ipv6-icmp -j RETURN
+rule MUT -o lan0 -d ff0e::/ff0f:: -j NFQUEUE --queue-num 1 --queue-bypass
+rule FORWARD -d ff00::/8 -j MUT" "$(cat "$FAKE_STATE/xt6-rules")"
 	run --unload
 	expect_status "unload xtables" 0
 	expect_equal "unload xtables says so" \
-		"mut rules unloaded: removed iptables-nft chain MUT (table security)" "$out"
+		"mut rules unloaded: removed iptables-nft chain MUT (table security) and ip6tables-nft chain MUT (table security)" "$out"
 	expect_equal "xtables rules gone" "" "$(cat "$FAKE_STATE/xt-rules")"
+	expect_equal "ip6tables rules gone" "" "$(cat "$FAKE_STATE/xt6-rules")"
+
 	run --unload
 	expect_status "second unload" 0
 	expect_equal "second unload finds nothing" "mut rules unloaded: none were loaded" "$out"
+	# ip6tables-nft refuses: IPv4 is queued all the same, and the line says IPv6 is not.
+	reset_fakes noqueue ok denied
+	run --interface lan0
+	expect_status "fallback with IPv6 refused" 0
+	expect_contains "IPv6 refused: said" "$out" \
+		"via iptables-nft (kernel lacks nft queue; IPv6 not queued: iptables v1.8.9 (nf_tables): Could not fetch rule set generation id"
+	expect_contains "IPv6 refused: IPv4 rules in place" "$(cat "$FAKE_STATE/xt-rules")" 'rule FORWARD -d 224.0.0.0/4 -j MUT'
+	run --unload
+	expect_status "unload where ip6tables-nft refuses (a kernel without IPv6)" 0
+	expect_equal "unload where ip6tables-nft refuses: the IPv4 chain goes" \
+		"mut rules unloaded: removed iptables-nft chain MUT (table security)" "$out"
+	reset_fakes ok ok denied
+	run --interface lan0
+	expect_status "native load where ip6tables-nft refuses" 0
 
 	# Native fails for another reason: the fallback gives it.
 	reset_fakes syntax ok
 	run --interface lan0
 	expect_status "fallback after another nft error" 0
 	expect_contains "fallback names the nft error" "$out" \
-		"xtables NFQUEUE via iptables-nft (native nftables failed: syntax error, unexpected junk)"
+		"xtables NFQUEUE via iptables-nft and ip6tables-nft (native nftables failed: syntax error, unexpected junk)"
 
 	# Neither works: exit 1 and one line naming both.
 	reset_fakes noqueue denied

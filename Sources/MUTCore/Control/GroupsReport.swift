@@ -1,11 +1,12 @@
 /// One subscriber of a group on an interface, as `mutctl groups` shows it.
 public struct ClientReport: Equatable, Sendable {
-    public var ip: IPv4Address
+    public var ip: IPAddress
     /// nil while the client's MAC is unknown (then the group cannot be translated).
     public var mac: MACAddress?
-    /// "igmp" or "static"; a host with both a static entry and IGMP state shows "static".
+    /// "igmp", "mld" or "static"; a host with both a static entry and IGMP or MLD state shows "static".
     public var via: String
-    /// Present for hosts with IGMP state.
+    /// Present for hosts with IGMP or MLD state: the version of the protocol of `ip`'s family
+    /// (JSON: `igmp_version` for IPv4, `mld_version` for IPv6).
     public var igmpVersion: Int?
     public var expiresInSeconds: Int?
     /// nil for "every source"; otherwise the IGMPv3 filter.
@@ -17,7 +18,7 @@ public struct ClientReport: Equatable, Sendable {
     /// How old `radio` was when the report was made, in seconds.
     public var radioAgeSeconds: Double?
 
-    public init(ip: IPv4Address, mac: MACAddress?, via: String, igmpVersion: Int? = nil, expiresInSeconds: Int? = nil,
+    public init(ip: IPAddress, mac: MACAddress?, via: String, igmpVersion: Int? = nil, expiresInSeconds: Int? = nil,
                 filter: SourceFilter? = nil, copies: UInt64 = 0, sendErrors: UInt64 = 0, radio: StationRadio? = nil) {
         self.ip = ip
         self.mac = mac
@@ -45,9 +46,9 @@ public struct GroupReport: Equatable, Sendable {
     /// For what a bridge forwards out of one of its ports (`--bridge-port`): that port. The
     /// entry's `interface` is then the served interface its members were learned on.
     public var bridgePort: String?
-    public var group: IPv4Address
-    /// Sources seen sending to the group (the daemon keeps the last one).
-    public var sources: [IPv4Address]
+    public var group: IPAddress
+    /// Sources seen sending to the group (the daemon keeps the last one, IPv4 only).
+    public var sources: [IPAddress]
     public var packets: UInt64
     public var bytes: UInt64
     public var copies: UInt64
@@ -58,7 +59,7 @@ public struct GroupReport: Equatable, Sendable {
 
     public var translating: Bool { mode == Mode.translating.rawValue }
 
-    public init(interface: String, group: IPv4Address, sources: [IPv4Address] = [], packets: UInt64 = 0, bytes: UInt64 = 0,
+    public init(interface: String, group: IPAddress, sources: [IPAddress] = [], packets: UInt64 = 0, bytes: UInt64 = 0,
                 copies: UInt64 = 0, passed: UInt64 = 0, mode: Mode, clients: [ClientReport]) {
         self.interface = interface
         self.group = group
@@ -78,7 +79,7 @@ public struct GroupsReport: Equatable, Sendable {
 
     public init(groups: [GroupReport]) {
         self.groups = groups.sorted {
-            ($0.interface, $0.group.value, $0.bridgePort ?? "") < ($1.interface, $1.group.value, $1.bridgePort ?? "")
+            ($0.interface, $0.group, $0.bridgePort ?? "") < ($1.interface, $1.group, $1.bridgePort ?? "")
         }
     }
 
@@ -95,8 +96,9 @@ public struct GroupsReport: Equatable, Sendable {
                 let isStatic = entries.contains { $0.origin == .staticEntry }
                 var version: Int?
                 var expiresAt: Double?
-                for case .igmp(let v, let at) in entries.map(\.origin) {
-                    version = v
+                for entry in entries {
+                    guard case .igmp(_, let at) = entry.origin else { continue }
+                    version = entry.protocolVersion
                     expiresAt = max(expiresAt ?? at, at)
                 }
                 let expiresIn = expiresAt.map { at -> Int in
@@ -104,7 +106,7 @@ public struct GroupsReport: Equatable, Sendable {
                     return remaining.isFinite ? Int(max(0, min(remaining, Double(Int32.max)))) : 0
                 }
                 var client = ClientReport(
-                    ip: member.host, mac: member.mac, via: isStatic || version == nil ? "static" : "igmp",
+                    ip: member.host, mac: member.mac, via: isStatic || version == nil ? "static" : member.host.isIPv6 ? "mld" : "igmp",
                     igmpVersion: version, expiresInSeconds: expiresIn,
                     filter: member.filter == .anySource ? nil : member.filter,
                     copies: member.counters.copies.load(ordering: .relaxed),
@@ -126,7 +128,7 @@ public struct GroupsReport: Equatable, Sendable {
             let lastSource = route.counters.lastSource.load(ordering: .relaxed)
             var report = GroupReport(
                 interface: route.bridge ?? route.interface.name, group: route.group,
-                sources: lastSource == 0 ? [] : [IPv4Address(lastSource)],
+                sources: lastSource == 0 || route.group.isIPv6 ? [] : [.v4(IPv4Address(lastSource))],
                 packets: route.counters.packets.load(ordering: .relaxed),
                 bytes: route.counters.bytes.load(ordering: .relaxed),
                 copies: route.counters.copies.load(ordering: .relaxed),
@@ -176,7 +178,7 @@ public struct GroupsReport: Equatable, Sendable {
             for c in g.clients {
                 var row: [String] = [
                     c.ip.description, c.mac?.description ?? "unknown", c.via,
-                    c.igmpVersion.map { "v\($0)" } ?? "-", c.expiresInSeconds.map { "\($0)s" } ?? "-",
+                    c.igmpVersion.map { (c.ip.isIPv6 ? "mldv" : "v") + String($0) } ?? "-", c.expiresInSeconds.map { "\($0)s" } ?? "-",
                     String(c.copies), String(c.sendErrors),
                 ]
                 if withRadio { row += StationRadio.tableCells(c.radio) }
@@ -222,10 +224,10 @@ extension GroupReport {
         interface = try r.string("interface")
         bridgePort = try r.optionalString("bridge_port")
         group = try Self.address(r, "group", context)
-        var sources: [IPv4Address] = []
+        var sources: [IPAddress] = []
         if r.has("sources") {
             for text in try r.strings("sources") {
-                guard let a = IPv4Address(text) else { throw ReportDecodingError("\(context): \"sources\" holds '\(text)', not an IPv4 address") }
+                guard let a = IPAddress(text) else { throw ReportDecodingError("\(context): \"sources\" holds '\(text)', not an IP address") }
                 sources.append(a)
             }
         }
@@ -246,9 +248,9 @@ extension GroupReport {
         self.clients = clients
     }
 
-    static func address(_ r: ReportReader, _ key: String, _ context: String) throws(ReportDecodingError) -> IPv4Address {
+    static func address(_ r: ReportReader, _ key: String, _ context: String) throws(ReportDecodingError) -> IPAddress {
         let text = try r.string(key)
-        guard let a = IPv4Address(text) else { throw ReportDecodingError("\(context): \"\(key)\" is '\(text)', not an IPv4 address") }
+        guard let a = IPAddress(text) else { throw ReportDecodingError("\(context): \"\(key)\" is '\(text)', not an IP address") }
         return a
     }
 }
@@ -260,7 +262,7 @@ extension ClientReport {
             ("mac", mac.map { .string($0.description) } ?? .null),
             ("via", .string(via)),
         ]
-        if let igmpVersion { members.append(("igmp_version", .int(Int64(igmpVersion)))) }
+        if let igmpVersion { members.append((ip.isIPv6 ? "mld_version" : "igmp_version", .int(Int64(igmpVersion)))) }
         if let expiresInSeconds { members.append(("expires_in_s", .int(Int64(expiresInSeconds)))) }
         if let filter { members.append(("filter", .object(filter.jsonMembers))) }
         members.append(("copies", .uint(copies)))
@@ -279,7 +281,7 @@ extension ClientReport {
             mac = nil
         }
         via = try r.string("via")
-        igmpVersion = try r.optionalInt("igmp_version")
+        igmpVersion = try r.optionalInt(ip.isIPv6 ? "mld_version" : "igmp_version")
         expiresInSeconds = try r.optionalInt("expires_in_s")
         if r.has("filter"), let f = json["filter"] {
             do { filter = try SourceFilter(jsonMembersOf: f) } catch { throw ReportDecodingError("\(context).filter: \(error)") }

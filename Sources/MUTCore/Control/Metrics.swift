@@ -42,6 +42,10 @@ public enum MetricsExposition {
         one("mut_queue_drops_total", "counter", "Packets the kernel dropped before mutd read them.", status.queueDrops)
         family("mut_igmp_messages_total", "counter", "IGMP messages snooped, by type.",
                IGMPMessageCounts.labels.map { ([("type", $0)], String(status.igmp[$0])) })
+        if let mld = status.mld {
+            family("mut_mld_messages_total", "counter", "MLD messages snooped, by type (present once MLD is heard).",
+                   StatusReport.mldLabels.map { ([("type", $0.0)], String(mld[$0.1])) })
+        }
         one("mut_refused_entries_total", "counter", "Memberships refused because the table was full.", status.refusedEntries)
         one("mut_neighbour_failures_total", "counter", "Client neighbour entries that failed; their copies stopped.", status.neighbourFailures)
         one("mut_igmp_queries_sent_total", "counter", "IGMP general and group-specific queries mutd sent as querier.", status.queriesSent)

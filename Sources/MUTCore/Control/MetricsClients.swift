@@ -19,7 +19,7 @@ extension MetricsExposition {
     }
 
     static func clientFigures(_ groups: GroupsReport) -> (shown: [ClientFigures], omitted: Int) {
-        struct Key: Hashable { var interface: String; var group: IPv4Address; var client: IPv4Address }
+        struct Key: Hashable { var interface: String; var group: IPAddress; var client: IPAddress }
         var order: [Key] = []
         var figures: [Key: ClientFigures] = [:]
         for g in groups.groups {
@@ -36,7 +36,7 @@ extension MetricsExposition {
                 if figures[key]!.radio == nil { figures[key]!.radio = c.radio }
             }
         }
-        order.sort { ($0.interface, $0.group.value, $0.client.value) < ($1.interface, $1.group.value, $1.client.value) }
+        order.sort { ($0.interface, $0.group, $0.client) < ($1.interface, $1.group, $1.client) }
         let shown = order.prefix(maximumClientSeries).map { figures[$0]! }
         return (shown, order.count - shown.count)
     }

@@ -3,7 +3,7 @@
 public struct QuerierStatus: Equatable, Sendable {
     public var interface: String
     /// nil: no querier heard within the other-querier-present interval.
-    public var address: IPv4Address?
+    public var address: IPAddress?
     public var version: Int?
     /// "other host", "this host" or "mutd" (mutd runs on this host too).
     public var origin: String?
@@ -43,7 +43,7 @@ public struct QuerierStatus: Equatable, Sendable {
         let r = ReportReader(json, context: "querier")
         interface = try r.string("interface")
         if let text = try r.optionalString("address") {
-            guard let parsed = IPv4Address(text) else { throw ReportDecodingError("querier: \"address\" is not an IPv4 address") }
+            guard let parsed = IPAddress(text) else { throw ReportDecodingError("querier: \"address\" is not an IP address") }
             address = parsed
         }
         version = try r.optionalInt("version")
@@ -56,7 +56,7 @@ public struct QuerierStatus: Equatable, Sendable {
 
     /// "10.0.0.1 (IGMPv2, this host), robustness 2, query interval 125 s, max response 10 s, membership 260 s"
     public var line: String {
-        let who = address.map { "\($0) (IGMPv\(version ?? 0), \(origin ?? "?"))" } ?? "none heard"
+        let who = address.map { "\($0) (\($0.isIPv6 ? "MLD" : "IGMP")v\(version ?? 0), \(origin ?? "?"))" } ?? "none heard"
         return "\(who), robustness \(robustness), query interval \(queryInterval.plainDescription) s, max response \(queryResponseInterval.plainDescription) s, membership \(membershipInterval.plainDescription) s"
     }
 }
@@ -80,6 +80,7 @@ extension ControlPlane {
         report.perHostQueriesSent = perHostQueriesSent
         report.clients = Set(memberships.map { NeighbourKey(interface: $0.interface, address: $0.host) }).count
         report.queriers = querierStatus(now: now)
+        fillMLD(&report, now: now)
         report.stationEvents = stationEvents
         report.stationsLeft = stationsLeft
     }

@@ -33,6 +33,10 @@ public struct StatusReport: Equatable, Sendable {
     public var stationsLeft: UInt64 = 0
     /// The IGMP querier of each interface and the timers in force there.
     public var queriers: [QuerierStatus] = []
+    /// MLD messages snooped since start; nil (and left out of the report) until one is heard.
+    public var mld: IGMPMessageCounts?
+    /// The MLD querier of each interface where one was heard.
+    public var mldQueriers: [QuerierStatus] = []
 
     public init(version: String, enabled: Bool, interfaces: [String], queues: [Int], uptimeSeconds: Int64) {
         self.version = version
@@ -93,7 +97,7 @@ public struct StatusReport: Equatable, Sendable {
             ("station_events", .uint(stationEvents)),
             ("stations_left", .uint(stationsLeft)),
             ("queriers", .array(queriers.map(\.json))),
-        ])
+        ] + mldMembers)
     }
 
     /// Reads what `json` wrote. The contract keys are required; the others default to 0 so that
@@ -129,6 +133,7 @@ public struct StatusReport: Equatable, Sendable {
         var igmp = IGMPMessageCounts()
         for (label, count) in try r.counts("igmp") { igmp[label] = count }
         self.igmp = igmp
+        try readMLD(r)
     }
 
     // MARK: Text
@@ -161,7 +166,7 @@ public struct StatusReport: Equatable, Sendable {
             ["neighbour failures", String(neighbourFailures)],
             ["queries sent", "\(queriesSent) general/group, \(perHostQueriesSent) per-host"],
             ["wi-fi stations", "\(stationEvents) events, \(stationsLeft) left"],
-        ] + queriers.map { ["querier \($0.interface)", $0.line] }
+        ] + queriers.map { ["querier \($0.interface)", $0.line] } + mldRows
         return TextTable(columns: [.left, .left], rows: rows).lines.joined(separator: "\n") + "\n"
     }
 

@@ -24,7 +24,7 @@ public enum ControlEffect: Equatable, Sendable {
     /// Send a whole Ethernet frame (an IGMP query) out of `interface`.
     case sendFrame(interface: String, frame: [UInt8], kind: QueryKind)
     /// Ask the kernel to resolve `address` on `interface` (ARP).
-    case resolveNeighbour(interface: String, address: IPv4Address)
+    case resolveNeighbour(interface: String, address: IPAddress)
     /// Write the state file (atomically) with this content.
     case saveState(SavedState)
     case log(LogLevel, String)

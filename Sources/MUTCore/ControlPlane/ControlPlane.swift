@@ -18,8 +18,8 @@ public struct ServedInterface: Equatable, Sendable {
 /// A membership as the data plane sees it: no timers, so a refresh changes nothing here.
 struct ForwardingEntry: Equatable {
     var interface: String
-    var group: IPv4Address
-    var host: IPv4Address
+    var group: IPAddress
+    var host: IPAddress
     var mac: MACAddress?
     var filter: SourceFilter
 
@@ -43,7 +43,10 @@ public struct ControlPlane {
     /// Bridged mode: the named ports (`--bridge-port`) and where hosts sit behind them.
     public let bridgePorts: [BridgePort]
     public internal(set) var portLocations = PortLocations()
+    /// IGMP memberships (IPv4).
     public internal(set) var table: MembershipTable
+    /// MLD memberships (IPv6): the same table, its own queriers, timers and limits.
+    public internal(set) var mldTable: MembershipTable
     var neighbours = NeighbourCache()
     var queriers: [String: OwnQuerier] = [:]
     /// Static subscribers added with `mutctl add` since start: a reload keeps them.
@@ -82,6 +85,7 @@ public struct ControlPlane {
         self.bridgePorts = bridgePorts
         bootIDForSnapshot = bootID
         table = MembershipTable(config: config.membership)
+        mldTable = MembershipTable(config: config.membership)
         for link in interfaces {
             if config.querier && link.address == nil {
                 effects.append(.log(.warning, "\(link.name) has no IPv4 address: mutd cannot be the IGMP querier there"))
@@ -110,6 +114,10 @@ public struct ControlPlane {
     /// A snooped IGMP frame. Frames this host sent (`.outgoing`) matter only as queries: another
     /// program on the router may be the link's querier. Its own reports are not a client's.
     public mutating func heard(frame: UnsafeRawBufferPointer, interface: String, direction: FrameDirection, now: Double) {
+        if Self.carriesIPv6(frame) {
+            heardMLD(frame: frame, interface: interface, direction: direction, now: now)
+            return
+        }
         let packet: IGMPPacket
         do { packet = try IGMPPacket.parse(frame: frame) } catch {
             if direction == .incoming { record(table.handle(frame: frame, interface: interface, now: now)) }
@@ -142,6 +150,7 @@ public struct ControlPlane {
     /// Timers: expiry, due queries, resolution retries, the periodic save.
     public mutating func tick(now: Double) {
         record(table.expire(now: now))
+        record(mldTable.expire(now: now))
         expirePortLocations(now: now)
         sendDueQueries(now: now)
         if refusedSinceLog > 0 && now - lastRefusalLog >= Self.refusalLogInterval {
@@ -157,7 +166,7 @@ public struct ControlPlane {
 
     /// The earliest time `tick` has work to do.
     public func nextDeadline() -> Double? {
-        var deadlines = [table.nextDeadline(), neighbours.nextResolutionAt, lastSaveTime + Self.saveInterval].compactMap { $0 }
+        var deadlines = [table.nextDeadline(), mldTable.nextDeadline(), neighbours.nextResolutionAt, lastSaveTime + Self.saveInterval].compactMap { $0 }
         deadlines += queriers.values.flatMap(\.deadlines)
         return deadlines.min()
     }
@@ -225,6 +234,7 @@ public struct ControlPlane {
         config.querierVersion = next.querierVersion
         config.perHostQueries = next.perHostQueries
         table.reconfigure(next.membership)
+        mldTable.reconfigure(next.membership)
         tableIsStale = true
         membershipsChanged = true
         effects.append(.log(.info, "SIGHUP: reloaded \(path): \(config.staticSubscribers.count) static subscriber(s), max-clients \(config.maxClients.map(String.init) ?? "none"), translation \(config.enabled ? "on" : "off")"))
@@ -259,6 +269,7 @@ public struct ControlPlane {
             result.append(Membership(interface: name, group: entry.group, host: entry.client))
         }
         result += table.memberships
+        result += mldTable.memberships
         for i in result.indices {
             let key = NeighbourKey(interface: result[i].interface, address: result[i].host)
             result[i].mac = neighbours.failed.contains(key) ? nil : (neighbours.macs[key] ?? result[i].mac)
@@ -288,29 +299,29 @@ public struct ControlPlane {
             switch action {
             case .joined(let key, let mac, let filter, let version):
                 neighbours.hostSpoke(NeighbourKey(interface: key.interface, address: key.host), mac: mac)
-                if !quiet { effects.append(.log(.info, "IGMP: \(key.host) (\(mac)) joined \(key.group) on \(key.interface), IGMPv\(version), \(filter)")) }
+                if !quiet { effects.append(.log(.info, "\(key.protocolName): \(key.host) (\(mac)) joined \(key.group) on \(key.interface), \(key.protocolName)v\(key.group.isIPv6 ? version - 1 : version), \(filter)")) }
             case .macChanged(let key, let mac):
                 neighbours.hostSpoke(NeighbourKey(interface: key.interface, address: key.host), mac: mac)
-                effects.append(.log(.info, "IGMP: \(key.host) in \(key.group) on \(key.interface) moved to MAC \(mac)"))
+                effects.append(.log(.info, "\(key.protocolName): \(key.host) in \(key.group) on \(key.interface) moved to MAC \(mac)"))
             case .refreshed(let key):
                 if neighbours.failed.contains(NeighbourKey(interface: key.interface, address: key.host)) { membershipsChanged = true }
                 neighbours.hostSpoke(NeighbourKey(interface: key.interface, address: key.host), mac: nil)
             case .left(let key):
-                effects.append(.log(.info, "IGMP: \(key.host) left \(key.group) on \(key.interface)"))
+                effects.append(.log(.info, "\(key.protocolName): \(key.host) left \(key.group) on \(key.interface)"))
                 queueLeaveQueries(for: key)
             case .expired(let key):
-                effects.append(.log(.info, "IGMP: \(key.host) expired from \(key.group) on \(key.interface) (no report for one membership interval)"))
+                effects.append(.log(.info, "\(key.protocolName): \(key.host) expired from \(key.group) on \(key.interface) (no report for one membership interval)"))
             case .departed(let key):
-                effects.append(.log(.info, "IGMP: \(key.host) left \(key.group) on \(key.interface) with its Wi-Fi station (disassociated)"))
+                effects.append(.log(.info, "\(key.protocolName): \(key.host) left \(key.group) on \(key.interface) with its Wi-Fi station (disassociated)"))
             case .filterChanged(let key, let filter):
-                effects.append(.log(.info, "IGMP: \(key.host) now wants \(filter) of \(key.group) on \(key.interface)"))
+                effects.append(.log(.info, "\(key.protocolName): \(key.host) now wants \(filter) of \(key.group) on \(key.interface)"))
             case .refused:
                 refusedSinceLog &+= 1
             case .querierHeard(let interface, let address, let version, let timers):
-                let origin = table.querier(interface: interface)?.origin ?? .otherHost
-                effects.append(.log(.info, "IGMP querier \(address) (v\(version), \(origin.rawValue)) on \(interface): robustness \(timers.robustness), query interval \(timers.queryInterval.plainDescription) s, max response \(timers.queryResponseInterval.plainDescription) s"))
+                let origin = (address.isIPv6 ? mldTable : table).querier(interface: interface)?.origin ?? .otherHost
+                effects.append(.log(.info, "\(address.isIPv6 ? "MLD" : "IGMP") querier \(address) (v\(version), \(origin.rawValue)) on \(interface): robustness \(timers.robustness), query interval \(timers.queryInterval.plainDescription) s, max response \(timers.queryResponseInterval.plainDescription) s"))
             case .querierLost(let interface, let address):
-                effects.append(.log(.info, "IGMP querier \(address) on \(interface) went silent"))
+                effects.append(.log(.info, "\(address.isIPv6 ? "MLD" : "IGMP") querier \(address) on \(interface) went silent"))
             case .discarded:
                 break
             }

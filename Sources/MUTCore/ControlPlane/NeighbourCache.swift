@@ -1,9 +1,9 @@
 /// A host on one of mutd's interfaces.
 public struct NeighbourKey: Hashable, Comparable, Sendable {
     public var interface: String
-    public var address: IPv4Address
+    public var address: IPAddress
 
-    public init(interface: String, address: IPv4Address) {
+    public init(interface: String, address: IPAddress) {
         self.interface = interface
         self.address = address
     }
@@ -39,7 +39,7 @@ struct NeighbourCache {
     }
 
     /// Hosts of `interface` with a usable MAC.
-    func reachable(on interface: String) -> [(IPv4Address, MACAddress)] {
+    func reachable(on interface: String) -> [(IPAddress, MACAddress)] {
         macs.compactMap { key, mac in key.interface == interface && !failed.contains(key) ? (key.address, mac) : nil }
     }
 

@@ -37,19 +37,19 @@ extension ControlPlane {
     /// mutd never doubles igmpproxy's queries).
     func outranking(_ own: IPv4Address, interface: String, now: Double) -> QuerierRecord? {
         guard let record = table.querier(interface: interface), record.presentUntil > now,
-              record.origin != .mutd, record.address <= own else { return nil }
+              record.origin != .mutd, record.address <= .v4(own) else { return nil }
         return record
     }
 
     /// A query was heard: mutd stops querying where the sender wins the election.
     mutating func stepBackIfOutranked(interface: String) {
         guard config.querier, var state = queriers[interface], state.active, let own = link(interface)?.address,
-              let record = table.querier(interface: interface), record.origin != .mutd, record.address <= own else { return }
+              let record = table.querier(interface: interface), record.origin != .mutd, record.address <= .v4(own) else { return }
         state.active = false
         state.nextQueryAt = record.presentUntil
         state.leaveQueries = []
         queriers[interface] = state
-        let why = record.address == own ? "is another program on this host" : "has a lower address than ours (\(own))"
+        let why = record.address == .v4(own) ? "is another program on this host" : "has a lower address than ours (\(own))"
         effects.append(.log(.info, "IGMP querier \(record.address) on \(interface) \(why): mutd stops querying there"))
     }
 
@@ -138,11 +138,11 @@ extension ControlPlane {
         var candidates: [IPv4Address: MACAddress] = [:]
         var answersGeneralQueries: Set<IPv4Address> = []
         for m in table.memberships where m.interface == link.name {
-            guard case .igmp(let version, _) = m.origin, let mac = m.mac else { continue }
-            if version <= 2 { candidates[m.host] = mac } else { answersGeneralQueries.insert(m.host) }
+            guard case .igmp(let version, _) = m.origin, let mac = m.mac, let host = m.host.v4 else { continue }
+            if version <= 2 { candidates[host] = mac } else { answersGeneralQueries.insert(host) }
         }
-        for (host, mac) in neighbours.reachable(on: link.name)
-        where candidates[host] == nil && !answersGeneralQueries.contains(host) && host != own {
+        for (address, mac) in neighbours.reachable(on: link.name) {
+            guard let host = address.v4, candidates[host] == nil, !answersGeneralQueries.contains(host), host != own else { continue }
             candidates[host] = mac
         }
         let hosts = candidates.keys.sorted()
@@ -173,9 +173,10 @@ extension ControlPlane {
     }
 
     mutating func queueLeaveQueries(for key: MembershipKey) {
-        guard config.querier, var state = queriers[key.interface], state.active else { return }
-        state.leaveQueries.removeAll { $0.group == key.group }
-        state.leaveQueries.append(OwnQuerier.LeaveQuery(group: key.group, remaining: config.membership.defaultTimers.robustness, nextAt: 0))
+        // mutd queries IGMP only: an MLD leave asks nothing.
+        guard config.querier, var state = queriers[key.interface], state.active, let group = key.group.v4 else { return }
+        state.leaveQueries.removeAll { $0.group == group }
+        state.leaveQueries.append(OwnQuerier.LeaveQuery(group: group, remaining: config.membership.defaultTimers.robustness, nextAt: 0))
         queriers[key.interface] = state
     }
 

@@ -1,11 +1,15 @@
-/// Hitless restart: IGMP memberships and runtime static subscribers are saved on every change
+/// Hitless restart: IGMP and MLD memberships and runtime static subscribers are saved on every change
 /// (and every `saveInterval` while timers are refreshed), and put back at start.
 extension ControlPlane {
     /// What the state file would hold now.
     public func snapshot(now: Double) -> SavedState {
-        SavedState(bootID: bootIDForSnapshot, savedAt: now, memberships: table.memberships,
-                   heldInterfaces: config.interfaces.filter { table.expiryIsHeld(interface: $0) },
-                   runtimeStatics: runtimeStatics)
+        var state = SavedState(bootID: bootIDForSnapshot, savedAt: now, memberships: table.memberships + mldTable.memberships,
+                               heldInterfaces: config.interfaces.filter { table.expiryIsHeld(interface: $0) },
+                               runtimeStatics: runtimeStatics)
+        if !mldTable.memberships.isEmpty {
+            state.mldHeldInterfaces = config.interfaces.filter { mldTable.expiryIsHeld(interface: $0) }
+        }
+        return state
     }
 
     /// Asks for a write when the file would say something new (`force`), or when only timers
@@ -34,11 +38,13 @@ extension ControlPlane {
             effects.append(.log(.info, "the state file is from another boot: starting afresh"))
             return
         }
-        let actions = table.restore(saved.memberships.filter { config.interfaces.contains($0.interface) },
-                                    held: Set(saved.heldInterfaces), now: now)
-        record(actions, quiet: true)
-        let restored = actions.filter { if case .joined = $0 { true } else { false } }.count
-        effects.append(.log(.info, "restored \(restored) IGMP membership(s) saved \(Int(now - saved.savedAt)) s ago"))
+        let served = saved.memberships.filter { config.interfaces.contains($0.interface) }
+        let igmp = table.restore(served.filter { !$0.group.isIPv6 }, held: Set(saved.heldInterfaces), now: now)
+        let mld = mldTable.restore(served.filter(\.group.isIPv6), held: Set(saved.mldHeldInterfaces), now: now)
+        record(igmp + mld, quiet: true)
+        func joined(_ actions: [MembershipAction]) -> Int { actions.filter { if case .joined = $0 { true } else { false } }.count }
+        let mldPart = mld.isEmpty ? "" : " and \(joined(mld)) MLD"
+        effects.append(.log(.info, "restored \(joined(igmp)) IGMP\(mldPart) membership(s) saved \(Int(now - saved.savedAt)) s ago"))
         for entry in saved.runtimeStatics where entry.interface.map(config.interfaces.contains) == true {
             if !config.staticSubscribers.contains(entry) { addStatic(entry) }
             if !runtimeStatics.contains(entry) { appendRuntimeStatic(entry) }

@@ -15,6 +15,7 @@ extension ControlPlane {
             if departedStations.count >= 4096 { departedStations.removeAll() }
             departedStations.insert(event.mac)
             record(table.forget(mac: event.mac))
+            record(mldTable.forget(mac: event.mac))
             // Static subscribers at that MAC get no copies while it is away.
             for (key, mac) in neighbours.macs where mac == event.mac && key.interface == interface {
                 if neighbours.stationLeft(key) { membershipsChanged = true }

@@ -6,9 +6,9 @@ struct HostMembershipState: Equatable, Sendable {
     /// The IGMPv3 filter and its timers.
     enum SourceState: Equatable, Sendable {
         /// INCLUDE mode: each wanted source with its own source timer deadline.
-        case include([IPv4Address: Double])
+        case include([IPAddress: Double])
         /// EXCLUDE mode: the unwanted sources and the group timer deadline.
-        case exclude(Set<IPv4Address>, groupTimer: Double)
+        case exclude(Set<IPAddress>, groupTimer: Double)
     }
 
     var mac: MACAddress
@@ -100,7 +100,7 @@ struct HostMembershipState: Equatable, Sendable {
 
     /// Applies one IGMPv3 group record. Returns false when the host now wants nothing and must be
     /// removed at once (IS_IN{}/TO_IN{}, or BLOCK of its last included source).
-    mutating func apply(_ type: IGMPRecordType, sources: [IPv4Address], deadline: Double) -> Bool {
+    mutating func apply(_ type: IGMPRecordType, sources: [IPAddress], deadline: Double) -> Bool {
         let compatibility = compatibilityVersion
         switch type {
         case .modeIsInclude, .changeToInclude:

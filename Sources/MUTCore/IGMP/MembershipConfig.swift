@@ -93,12 +93,12 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
 
 /// Why a message (or one v3 group record) changed nothing.
 public enum DiscardReason: Equatable, Sendable {
-    /// 224.0.0.0/24 is never tracked (and never translated).
-    case linkLocalGroup(IPv4Address)
+    /// 224.0.0.0/24 and link-scope IPv6 groups are never tracked (and never translated).
+    case linkLocalGroup(IPAddress)
     /// A report or leave for an address that is not multicast: counted as invalid.
-    case notMulticast(IPv4Address)
+    case notMulticast(IPAddress)
     /// A report or leave from a multicast or broadcast IP, or a group MAC: counted as invalid.
-    case invalidSender(IPv4Address)
+    case invalidSender(IPAddress)
     /// A report from 0.0.0.0 (allowed by RFC 3376 for hosts without an address): no host to track.
     case unspecifiedSender
     /// The frame did not parse.

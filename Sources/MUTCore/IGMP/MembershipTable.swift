@@ -14,9 +14,9 @@ public enum MembershipAction: Equatable, Sendable {
     case departed(MembershipKey)
     case refused(MembershipKey, RefusalReason)
     /// A new querier, or a known one with other timer values.
-    case querierHeard(interface: String, address: IPv4Address, version: Int, timers: IGMPTimerValues)
+    case querierHeard(interface: String, address: IPAddress, version: Int, timers: IGMPTimerValues)
     /// No query heard for the other-querier-present interval.
-    case querierLost(interface: String, address: IPv4Address)
+    case querierLost(interface: String, address: IPAddress)
     case discarded(DiscardReason)
 
     public var changesForwarding: Bool {
@@ -33,7 +33,7 @@ public enum MembershipAction: Equatable, Sendable {
 public struct MembershipTable: Sendable {
     private struct GroupKey: Hashable, Comparable, Sendable {
         var interface: String
-        var group: IPv4Address
+        var group: IPAddress
         static func < (lhs: GroupKey, rhs: GroupKey) -> Bool { (lhs.interface, lhs.group) < (rhs.interface, rhs.group) }
     }
 
@@ -43,10 +43,10 @@ public struct MembershipTable: Sendable {
     }
 
     public private(set) var config: MembershipTableConfig
-    public private(set) var stats = IGMPSnoopingStats()
+    public internal(set) var stats = IGMPSnoopingStats()
     /// (interface, group, host) entries held now.
     public private(set) var entryCount = 0
-    private var groups: [GroupKey: [IPv4Address: HostMembershipState]] = [:]
+    private var groups: [GroupKey: [IPAddress: HostMembershipState]] = [:]
     private var interfaces: [String: InterfaceState] = [:]
 
     public init(config: MembershipTableConfig = MembershipTableConfig()) {
@@ -97,20 +97,21 @@ public struct MembershipTable: Sendable {
         _ message: IGMPMessage, interface: String, hostMAC: MACAddress, hostIP: IPv4Address, now: Double,
         querierOrigin: QuerierOrigin = .otherHost
     ) -> [MembershipAction] {
+        let hostIP = IPAddress.v4(hostIP)
         switch message {
         case .query(let query):
             stats.query &+= 1
-            return heardQuery(query, interface: interface, from: hostIP, origin: querierOrigin, now: now)
+            return heardQuery(QueryTimers(query), interface: interface, from: hostIP, origin: querierOrigin, now: now)
         case .v1Report(let group):
             stats.v1Report &+= 1
-            return olderReport(version: 1, group: group, interface: interface, hostMAC: hostMAC, hostIP: hostIP, now: now)
+            return olderReport(version: 1, group: .v4(group), interface: interface, hostMAC: hostMAC, hostIP: hostIP, now: now)
         case .v2Report(let group):
             stats.v2Report &+= 1
-            return olderReport(version: 2, group: group, interface: interface, hostMAC: hostMAC, hostIP: hostIP, now: now)
+            return olderReport(version: 2, group: .v4(group), interface: interface, hostMAC: hostMAC, hostIP: hostIP, now: now)
         case .v2Leave(let group):
             stats.leave &+= 1
-            if let discard = discardReason(group: group, hostMAC: hostMAC, hostIP: hostIP) { return [discard] }
-            let key = MembershipKey(interface: interface, group: group, host: hostIP)
+            if let discard = discardReason(group: .v4(group), hostMAC: hostMAC, hostIP: hostIP) { return [discard] }
+            let key = MembershipKey(interface: interface, group: .v4(group), host: hostIP)
             return update(key, hostMAC: hostMAC) { state in
                 // RFC 3376 section 7.3.2: a leave is ignored while the host is in IGMPv1 mode.
                 if state.compatibilityVersion == 1 { return true }
@@ -122,13 +123,13 @@ public struct MembershipTable: Sendable {
             if let discard = discardReason(group: nil, hostMAC: hostMAC, hostIP: hostIP) { return [discard] }
             let deadline = now + timers(interface: interface).membershipInterval
             for record in report.records {
-                if let discard = discardReason(group: record.group, hostMAC: hostMAC, hostIP: hostIP) {
+                if let discard = discardReason(group: .v4(record.group), hostMAC: hostMAC, hostIP: hostIP) {
                     actions.append(discard)
                     continue
                 }
-                let key = MembershipKey(interface: interface, group: record.group, host: hostIP)
+                let key = MembershipKey(interface: interface, group: .v4(record.group), host: hostIP)
                 actions += update(key, hostMAC: hostMAC) { state in
-                    state.apply(record.type, sources: record.sources, deadline: deadline)
+                    state.apply(record.type, sources: record.sources.map(IPAddress.v4), deadline: deadline)
                 }
             }
             return actions
@@ -226,8 +227,8 @@ public struct MembershipTable: Sendable {
 
     // MARK: Internals
 
-    private mutating func olderReport(
-        version: Int, group: IPv4Address, interface: String, hostMAC: MACAddress, hostIP: IPv4Address, now: Double
+    mutating func olderReport(
+        version: Int, group: IPAddress, interface: String, hostMAC: MACAddress, hostIP: IPAddress, now: Double
     ) -> [MembershipAction] {
         if let discard = discardReason(group: group, hostMAC: hostMAC, hostIP: hostIP) { return [discard] }
         let deadline = now + timers(interface: interface).membershipInterval
@@ -240,7 +241,7 @@ public struct MembershipTable: Sendable {
 
     /// Runs `change` on the host's state (a fresh one when the host is new) and reports the
     /// difference. `change` returns false when the host must be removed at once.
-    fileprivate mutating func update(
+    mutating func update(
         _ key: MembershipKey, hostMAC: MACAddress, _ change: (inout HostMembershipState) -> Bool
     ) -> [MembershipAction] {
         let groupKey = GroupKey(interface: key.interface, group: key.group)
@@ -288,12 +289,12 @@ public struct MembershipTable: Sendable {
     }
 
     /// Why a report or leave (or one v3 record, when `group` is given) is not taken; counts it.
-    private mutating func discardReason(group: IPv4Address?, hostMAC: MACAddress, hostIP: IPv4Address) -> MembershipAction? {
-        if hostIP.value == 0 {
+    mutating func discardReason(group: IPAddress?, hostMAC: MACAddress, hostIP: IPAddress) -> MembershipAction? {
+        if hostIP.isUnspecified {
             stats.ignored &+= 1
             return .discarded(.unspecifiedSender)
         }
-        if hostIP.isMulticast || hostIP.value == .max || !hostMAC.isUnicast {
+        if hostIP.isInvalidHost || !hostMAC.isUnicast {
             stats.invalid &+= 1
             return .discarded(.invalidSender(hostIP))
         }
@@ -319,8 +320,8 @@ public struct MembershipTable: Sendable {
     /// link's (QRV, QQIC and max response time of an IGMPv3 general query; the configured values
     /// with an IGMPv1/v2 querier, whose queries carry no QRV or QQIC). A query from a higher
     /// address than the present querier's is counted and changes nothing.
-    private mutating func heardQuery(
-        _ query: IGMPQuery, interface: String, from address: IPv4Address, origin: QuerierOrigin, now: Double
+    mutating func heardQuery(
+        _ query: QueryTimers, interface: String, from address: IPAddress, origin: QuerierOrigin, now: Double
     ) -> [MembershipAction] {
         var state = interfaces[interface] ?? InterfaceState(timers: config.defaultTimers, querier: nil)
         let previous = state.querier.flatMap { $0.presentUntil > now ? $0 : nil }
@@ -328,7 +329,7 @@ public struct MembershipTable: Sendable {
         if query.isGeneral {
             // A group-specific query's max response time is the last member query interval,
             // not the query response interval.
-            if query.version == 3 {
+            if query.carriesTimers {
                 if query.robustness != 0 { state.timers.robustness = query.robustness }
                 if let interval = query.queryInterval { state.timers.queryInterval = interval }
             } else {

@@ -12,12 +12,12 @@ public enum QuerierOrigin: String, Equatable, Sendable {
 /// The querier a link has: the lowest-address querier heard within the other-querier-present
 /// interval (RFC 3376 section 6.6.2).
 public struct QuerierRecord: Equatable, Sendable {
-    public var address: IPv4Address
+    public var address: IPAddress
     public var version: Int
     public var origin: QuerierOrigin
     public var presentUntil: Double
 
-    public init(address: IPv4Address, version: Int, origin: QuerierOrigin, presentUntil: Double) {
+    public init(address: IPAddress, version: Int, origin: QuerierOrigin, presentUntil: Double) {
         self.address = address
         self.version = version
         self.origin = origin

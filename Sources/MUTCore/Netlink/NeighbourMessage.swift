@@ -64,12 +64,13 @@ public enum Netlink {
     }
 }
 
-/// A neighbour-table change for an IPv4 address: its MAC when the kernel knows one.
+/// A neighbour-table change for an IPv4 (ARP) or IPv6 (neighbour discovery) address: its MAC
+/// when the kernel knows one.
 public struct NeighbourEvent: Equatable, Sendable {
     public enum Kind: Equatable, Sendable { case update, delete }
     public var kind: Kind
     public var interfaceIndex: Int32
-    public var address: IPv4Address
+    public var address: IPAddress
     public var mac: MACAddress?
     public var state: UInt16
 
@@ -78,7 +79,7 @@ public struct NeighbourEvent: Equatable, Sendable {
     public static let stateNoARP: UInt16 = 0x40
     public static let statePermanent: UInt16 = 0x80
 
-    public init(kind: Kind, interfaceIndex: Int32, address: IPv4Address, mac: MACAddress?, state: UInt16) {
+    public init(kind: Kind, interfaceIndex: Int32, address: IPAddress, mac: MACAddress?, state: UInt16) {
         self.kind = kind
         self.interfaceIndex = interfaceIndex
         self.address = address
@@ -86,11 +87,15 @@ public struct NeighbourEvent: Equatable, Sendable {
         self.state = state
     }
 
+    public init(kind: Kind, interfaceIndex: Int32, address: IPv4Address, mac: MACAddress?, state: UInt16) {
+        self.init(kind: kind, interfaceIndex: interfaceIndex, address: .v4(address), mac: mac, state: state)
+    }
+
     /// True when the kernel gave up resolving the address: the host is unreachable.
     public var isFailed: Bool { state & Self.stateFailed != 0 }
 
     /// Parses an RTM_NEWNEIGH/RTM_DELNEIGH payload (struct ndmsg + attributes); nil for other
-    /// families or messages without an IPv4 destination.
+    /// families or messages without a destination of their family.
     public static func parse(_ message: Netlink.Message) -> NeighbourEvent? {
         let kind: Kind
         switch message.type {
@@ -99,15 +104,18 @@ public struct NeighbourEvent: Equatable, Sendable {
         default: return nil
         }
         let payload = message.payload
-        guard payload.count >= 12, payload[0] == 2 /* AF_INET */ else { return nil }
+        guard payload.count >= 12, payload[0] == 2 /* AF_INET */ || payload[0] == 10 /* AF_INET6 */ else { return nil }
+        let family = payload[0]
         let interfaceIndex = payload.loadUnaligned(fromByteOffset: 4, as: Int32.self)
         let state = payload.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
-        var address: IPv4Address?
+        var address: IPAddress?
         var mac: MACAddress?
         Netlink.forEachAttribute(in: UnsafeRawBufferPointer(rebasing: payload[12...])) { type, value in
             switch type {
-            case 1 /* NDA_DST */ where value.count == 4:
-                address = IPv4Address(UInt32(value[0]) << 24 | UInt32(value[1]) << 16 | UInt32(value[2]) << 8 | UInt32(value[3]))
+            case 1 /* NDA_DST */ where family == 2 && value.count == 4:
+                address = .v4(IPv4Address(UInt32(value[0]) << 24 | UInt32(value[1]) << 16 | UInt32(value[2]) << 8 | UInt32(value[3])))
+            case 1 /* NDA_DST */ where family == 10 && value.count == 16:
+                address = .v6(IPv6Address(value, at: 0))
             case 2 /* NDA_LLADDR */ where value.count == 6:
                 mac = MACAddress(value, at: 0)
             default: break

@@ -114,3 +114,20 @@ struct IGMPTestRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// IPv4 source lists as the IGMP tests write them.
+extension SourceFilter {
+    static func include(v4 sources: [IPv4Address]) -> SourceFilter { .include(sources.map(IPAddress.v4)) }
+    static func exclude(v4 sources: [IPv4Address]) -> SourceFilter { .exclude(sources.map(IPAddress.v4)) }
+}
+
+extension RouteKey {
+    init(interfaceIndex: Int32, group: IPv4Address) { self.init(interfaceIndex: interfaceIndex, group: .v4(group)) }
+}
+
+extension GroupRoute {
+    func verdict(source: IPv4Address) -> Verdict { verdict(source: .v4(source)) }
+}
+
+/// The IPv4 addresses of a list of IGMP-era addresses, for comparing with members and memberships.
+func v4(_ addresses: IPv4Address...) -> [IPAddress] { addresses.map(IPAddress.v4) }
