@@ -406,19 +406,25 @@ saturation() {
 
 # Scenario by scenario, repetition by repetition, each translator in turn: what they are
 # compared on is measured seconds apart, and a burst of background load hits one
-# repetition of each rather than all of one translator's.
+# repetition of each rather than all of one translator's. An IPv6 scenario whose IPv4 twin
+# is listed runs inside the twin's repetitions, right after it, for the same reason.
 say "bench: translators: $TRANSLATORS; scenarios: $SCENARIOS; ${DURATION}s x $REPEAT each; out: $OUT"
 for scenario in $SCENARIOS; do
-	IFS=x read -r c s r <<<"${scenario%v6}"
-	FAMILY=4
-	[ "$scenario" != "${scenario%v6}" ] && FAMILY=6
+	case " $SCENARIOS " in *" ${scenario%v6} "*) [ "$scenario" != "${scenario%v6}" ] && continue ;; esac
+	together=$scenario
+	case " $SCENARIOS " in *" ${scenario}v6 "*) together="$scenario ${scenario}v6" ;; esac
 	for repetition in $(seq 1 "$REPEAT"); do
-		for kind in $TRANSLATORS; do
-			if [ "$FAMILY" = 6 ] && [[ " $IPV6_TRANSLATORS " != *" $kind "* ]]; then
-				[ "$repetition" = 1 ] && say "  $kind-$scenario: skipped ($kind carries IPv4 only here)"
-				continue
-			fi
-			point "$kind-$scenario-r$repetition" "$kind" "$c" "$s" "$r" "$DURATION"
+		for one in $together; do
+			IFS=x read -r c s r <<<"${one%v6}"
+			FAMILY=4
+			[ "$one" != "${one%v6}" ] && FAMILY=6
+			for kind in $TRANSLATORS; do
+				if [ "$FAMILY" = 6 ] && [[ " $IPV6_TRANSLATORS " != *" $kind "* ]]; then
+					[ "$repetition" = 1 ] && say "  $kind-$one: skipped ($kind carries IPv4 only here)"
+					continue
+				fi
+				point "$kind-$one-r$repetition" "$kind" "$c" "$s" "$r" "$DURATION"
+			done
 		done
 	done
 done
