@@ -12,11 +12,16 @@
  * (getrusage: user + system, which includes the kernel's work in its sendto calls, the
  * softirq of the whole forwarding path run in its context among it).
  *
- * usage: mutcast-send [--group 239.1.1.1] [--port 5000] [--streams 1]
- *                     [--rate 1000] [--duration 5] [--size 1316] [--ttl 16] */
+ * --family 6: IPv6 (stream s to the group with s added to its last 32 bits, hop
+ * limit TTL, sent through --interface when given).
+ *
+ * usage: mutcast-send [--family 4|6] [--group 239.1.1.1|ff0e::8000:1] [--port 5000]
+ *                     [--streams 1] [--rate 1000] [--duration 5] [--size 1316] [--ttl 16]
+ *                     [--interface IFACE] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
@@ -40,19 +45,21 @@ static uint64_t now_ns(void) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: mutcast-send [--group A.B.C.D] [--port P] [--streams N] [--rate PPS] "
-	                "[--duration S] [--size BYTES] [--ttl T]\n");
+	fprintf(stderr, "usage: mutcast-send [--family 4|6] [--group GROUP] [--port P] [--streams N] [--rate PPS] "
+	                "[--duration S] [--size BYTES] [--ttl T] [--interface IFACE]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv) {
-	const char *group = "239.1.1.1";
-	int port = 5000, streams = 1, size = 1316, ttl = 16;
+	const char *group = 0, *ifname = 0;
+	int family = 4, port = 5000, streams = 1, size = 1316, ttl = 16;
 	double rate = 1000, duration = 5;
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc) usage();
 		const char *o = argv[i], *v = argv[++i];
 		if (!strcmp(o, "--group")) group = v;
+		else if (!strcmp(o, "--family")) family = atoi(v);
+		else if (!strcmp(o, "--interface")) ifname = v;
 		else if (!strcmp(o, "--port")) port = atoi(v);
 		else if (!strcmp(o, "--streams")) streams = atoi(v);
 		else if (!strcmp(o, "--rate")) rate = atof(v);
@@ -63,22 +70,52 @@ int main(int argc, char **argv) {
 	}
 	if (streams < 1 || streams > MAX_STREAMS || rate <= 0 || duration <= 0 || size < 24 || size > 65000)
 		usage();
-	struct in_addr base;
-	if (inet_pton(AF_INET, group, &base) != 1) usage();
-
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (family != 4 && family != 6) usage();
+	if (!group) group = family == 6 ? "ff0e::8000:1" : "239.1.1.1";
+	/* Every stream's destination, either family: sendto takes them alike. */
+	struct sockaddr_storage dest[MAX_STREAMS];
+	socklen_t dest_len = family == 6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0) { perror("socket"); return 1; }
-	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl);
+	if (family == 6) {
+		struct in6_addr base;
+		if (inet_pton(AF_INET6, group, &base) != 1) usage();
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof ttl);
+		if (ifname) {
+			unsigned ifindex = if_nametoindex(ifname);
+			if (!ifindex) { perror(ifname); return 1; }
+			setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof ifindex);
+		}
+		uint32_t low;
+		memcpy(&low, &base.s6_addr[12], 4);
+		for (int s = 0; s < streams; s++) {
+			struct sockaddr_in6 *d = (struct sockaddr_in6 *)&dest[s];
+			memset(d, 0, sizeof *d);
+			d->sin6_family = AF_INET6;
+			d->sin6_port = htons((uint16_t)port);
+			d->sin6_addr = base;
+			uint32_t stream_low = htonl(ntohl(low) + (uint32_t)s);
+			memcpy(&d->sin6_addr.s6_addr[12], &stream_low, 4);
+		}
+	} else {
+		struct in_addr base;
+		if (inet_pton(AF_INET, group, &base) != 1) usage();
+		setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl);
+		if (ifname) {
+			struct ip_mreqn m = {.imr_ifindex = (int)if_nametoindex(ifname)};
+			setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m);
+		}
+		for (int s = 0; s < streams; s++) {
+			struct sockaddr_in *d = (struct sockaddr_in *)&dest[s];
+			memset(d, 0, sizeof *d);
+			d->sin_family = AF_INET;
+			d->sin_port = htons((uint16_t)port);
+			d->sin_addr.s_addr = htonl(ntohl(base.s_addr) + (uint32_t)s);
+		}
+	}
 	int big = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
 
-	struct sockaddr_in dest[MAX_STREAMS];
-	for (int s = 0; s < streams; s++) {
-		memset(&dest[s], 0, sizeof dest[s]);
-		dest[s].sin_family = AF_INET;
-		dest[s].sin_port = htons((uint16_t)port);
-		dest[s].sin_addr.s_addr = htonl(ntohl(base.s_addr) + (uint32_t)s);
-	}
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, 0);
@@ -104,7 +141,7 @@ int main(int argc, char **argv) {
 				memcpy(payload + 8, &next, 8);
 				memcpy(payload + 16, &ts, 8);
 				for (int tries = 0; tries < 1000; tries++) {
-					if (sendto(fd, payload, (size_t)size, 0, (struct sockaddr *)&dest[s], sizeof dest[s]) >= 0) {
+					if (sendto(fd, payload, (size_t)size, 0, (struct sockaddr *)&dest[s], dest_len) >= 0) {
 						sent[s]++;
 						break;
 					}

@@ -14,8 +14,11 @@
  * process's own wake-up, which on a small machine shares the CPUs with the
  * translator and every other sink.
  * Stops on SIGTERM/SIGINT or after DURATION seconds; prints one JSON object.
+ * --family 6: IPv6 frames (EtherType 0x86DD, UDP right after the fixed header, as
+ * mutcast-send --family 6 sends them), groups joined with MLD; stream s's group is
+ * the base with s added to its last 32 bits.
  *
- * usage: mutcast-sink --interface eth0 [--group 239.1.1.1] [--streams 1]
+ * usage: mutcast-sink --interface eth0 [--family 4|6] [--group 239.1.1.1|ff0e::8000:1] [--streams 1]
  *        [--port 5000] [--duration 120] [--ready-file PATH] [--no-join]
  *        [--max-seq 8388608] [--histogram] */
 #define _GNU_SOURCE
@@ -65,7 +68,7 @@ static uint64_t now_ns(void) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: mutcast-sink --interface IFACE [--group A.B.C.D] [--streams N] [--port P] "
+	fprintf(stderr, "usage: mutcast-sink --interface IFACE [--family 4|6] [--group GROUP] [--streams N] [--port P] "
 	                "[--duration S] [--ready-file PATH] [--no-join] [--max-seq N] [--histogram]\n");
 	exit(2);
 }
@@ -83,8 +86,8 @@ static uint64_t percentile(const uint32_t *hist, uint64_t count, double p) {
 }
 
 int main(int argc, char **argv) {
-	const char *ifname = 0, *group = "239.1.1.1", *ready = 0;
-	int port = 5000, streams = 1, join = 1, dump_hist = 0;
+	const char *ifname = 0, *group = 0, *ready = 0;
+	int family = 4, port = 5000, streams = 1, join = 1, dump_hist = 0;
 	double duration = 120;
 	uint64_t max_seq = 8u << 20;
 	for (int i = 1; i < argc; i++) {
@@ -95,6 +98,7 @@ int main(int argc, char **argv) {
 		const char *v = argv[++i];
 		if (!strcmp(o, "--interface")) ifname = v;
 		else if (!strcmp(o, "--group")) group = v;
+		else if (!strcmp(o, "--family")) family = atoi(v);
 		else if (!strcmp(o, "--streams")) streams = atoi(v);
 		else if (!strcmp(o, "--port")) port = atoi(v);
 		else if (!strcmp(o, "--duration")) duration = atof(v);
@@ -102,19 +106,33 @@ int main(int argc, char **argv) {
 		else if (!strcmp(o, "--max-seq")) max_seq = strtoull(v, 0, 10);
 		else usage();
 	}
-	struct in_addr base;
-	if (!ifname || streams < 1 || streams > MAX_STREAMS || inet_pton(AF_INET, group, &base) != 1) usage();
+	if (family != 4 && family != 6) usage();
+	if (!group) group = family == 6 ? "ff0e::8000:1" : "239.1.1.1";
+	/* IPv4: the whole group address; IPv6: its first 12 bytes must match and streams count
+	 * in the last 4 (base_low). */
+	struct in_addr base = {0};
+	struct in6_addr base6 = IN6ADDR_ANY_INIT;
+	uint32_t base_low = 0;
+	int parsed = family == 6 ? inet_pton(AF_INET6, group, &base6) : inet_pton(AF_INET, group, &base);
+	if (!ifname || streams < 1 || streams > MAX_STREAMS || parsed != 1) usage();
+	if (family == 6) {
+		memcpy(&base_low, &base6.s6_addr[12], 4);
+		base_low = ntohl(base_low);
+	} else {
+		base_low = ntohl(base.s_addr);
+	}
+	const uint16_t ethertype = family == 6 ? ETH_P_IPV6 : ETH_P_IP;
 	unsigned ifindex = if_nametoindex(ifname);
 	if (!ifindex) { perror(ifname); return 1; }
 
-	int pfd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+	int pfd = socket(AF_PACKET, SOCK_RAW, htons(ethertype));
 	if (pfd < 0) { perror("AF_PACKET socket"); return 1; }
 	int big = 32 << 20;
 	if (setsockopt(pfd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) < 0)
 		setsockopt(pfd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
 	struct timeval tick = {0, 200000};  /* lets the loop notice a stop request */
 	setsockopt(pfd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
-	struct sockaddr_ll bind_to = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = (int)ifindex};
+	struct sockaddr_ll bind_to = {.sll_family = AF_PACKET, .sll_protocol = htons(ethertype), .sll_ifindex = (int)ifindex};
 	if (bind(pfd, (struct sockaddr *)&bind_to, sizeof bind_to) < 0) { perror("bind AF_PACKET"); return 1; }
 
 	struct ifreq ifr = {0};
@@ -124,8 +142,15 @@ int main(int argc, char **argv) {
 
 	/* The membership socket is never read: frames are counted on the packet socket.
 	 * It binds a port nothing is sent to, so the kernel queues nothing on it. */
-	int mfd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (join) {
+	int mfd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+	if (join && family == 6) {
+		for (int s = 0; s < streams; s++) {
+			struct ipv6_mreq m = {.ipv6mr_multiaddr = base6, .ipv6mr_interface = ifindex};
+			uint32_t low = htonl(base_low + (uint32_t)s);
+			memcpy(&m.ipv6mr_multiaddr.s6_addr[12], &low, 4);
+			if (setsockopt(mfd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof m) < 0) { perror("IPV6_JOIN_GROUP"); return 1; }
+		}
+	} else if (join) {
 		for (int s = 0; s < streams; s++) {
 			struct ip_mreqn m = {.imr_ifindex = (int)ifindex};
 			m.imr_multiaddr.s_addr = htonl(ntohl(base.s_addr) + (uint32_t)s);
@@ -182,21 +207,31 @@ int main(int argc, char **argv) {
 		for (int k = 0; k < got; k++) {
 			const unsigned char *frame = frames_buf[k];
 			ssize_t n = (ssize_t)msgs[k].msg_len;
-			if (from[k].sll_pkttype == PACKET_OUTGOING || n < 14 + 20 + 8 + 24) continue;
-			const unsigned char *ip = frame + 14;
-			int ihl = (ip[0] & 15) * 4;
-			if ((ip[0] >> 4) != 4 || ip[9] != IPPROTO_UDP || n < 14 + ihl + 8 + 24) continue;
-			const unsigned char *udp = ip + ihl, *payload = udp + 8;
-			if (((udp[2] << 8) | udp[3]) != port || memcmp(payload, "MUTB", 4) != 0) continue;
+			if (from[k].sll_pkttype == PACKET_OUTGOING) continue;
+			const unsigned char *ip = frame + 14, *udp;
 			uint32_t dst;
-			memcpy(&dst, ip + 16, 4);
-			int64_t s = (int64_t)ntohl(dst) - (int64_t)ntohl(base.s_addr);
+			int other_prefix = 0;  /* an IPv6 group outside the base's first 12 bytes */
+			if (family == 6) {
+				if (n < 14 + 40 + 8 + 24 || (ip[0] >> 4) != 6 || ip[6] != IPPROTO_UDP) continue;
+				other_prefix = memcmp(ip + 24, base6.s6_addr, 12) != 0;
+				memcpy(&dst, ip + 24 + 12, 4);
+				udp = ip + 40;
+			} else {
+				if (n < 14 + 20 + 8 + 24) continue;
+				int ihl = (ip[0] & 15) * 4;
+				if ((ip[0] >> 4) != 4 || ip[9] != IPPROTO_UDP || n < 14 + ihl + 8 + 24) continue;
+				memcpy(&dst, ip + 16, 4);
+				udp = ip + ihl;
+			}
+			const unsigned char *payload = udp + 8;
+			if (((udp[2] << 8) | udp[3]) != port || memcmp(payload, "MUTB", 4) != 0) continue;
+			int64_t s = (int64_t)ntohl(dst) - (int64_t)base_low;
 			uint32_t stream_id;
 			uint64_t seq, sent_at;
 			memcpy(&stream_id, payload + 4, 4);
 			memcpy(&seq, payload + 8, 8);
 			memcpy(&sent_at, payload + 16, 8);
-			if (s < 0 || s >= streams || stream_id != (uint32_t)s || seq >= max_seq) { foreign++; continue; }
+			if (other_prefix || s < 0 || s >= streams || stream_id != (uint32_t)s || seq >= max_seq) { foreign++; continue; }
 			frames++;
 			if (!memcmp(frame, own_mac, 6)) to_own++;
 			else if (frame[0] & 1) to_group++;

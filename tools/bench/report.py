@@ -12,7 +12,10 @@ import os
 import re
 import sys
 
-FIXED = ["2x1x1000", "8x4x1000", "32x4x1000"]
+FIXED = ["2x1x1000", "8x4x1000", "32x4x1000", "8x4x1000v6"]
+# IPv6 against IPv4 at the same load: IPv6's copies/s at least this share of IPv4's, and its
+# CPU per copy at most IPv4's divided by it (docs/performance.md).
+IPV6_SHARE = 0.9
 ZERO_LOSS = 0.0
 ADDED_FLOOR_US = 10
 # The sender paces by absolute deadlines and catches up in bursts: it took this much longer
@@ -74,11 +77,12 @@ def measure(raw):
     return {
         "name": raw["name"],
         "translator": raw["translator"],
+        "family": raw.get("family", 4),
         "queues": raw["queues"],
         "clients": raw["clients"],
         "streams": raw["streams"],
         "rate_per_stream": raw["rate"],
-        "scenario": "%dx%dx%d" % (raw["clients"], raw["streams"], raw["rate"]),
+        "scenario": "%dx%dx%d%s" % (raw["clients"], raw["streams"], raw["rate"], "v6" if raw.get("family") == 6 else ""),
         "sent": sent,
         "expected_copies": expected,
         "delivered_copies": delivered,
@@ -208,7 +212,7 @@ def build(points, extra):
         entry["lossless"] = {p["rate_per_stream"]: p for p in good}
         entry["steps"] = [p["name"] for p in entry["steps"]]
 
-    goals = judge(fixed, saturation)
+    goals = judge(fixed, saturation) + judge_ipv6(fixed)
     for item in extra.get("goals", []):
         goals.append(item)
     return fixed, saturation, goals
@@ -280,6 +284,38 @@ def judge(fixed, saturation):
     if worst is not None:
         goals.append({"goal": "added p99 <= refmut's where refmut loses nothing (worst)", "ratio": worst, "met": worst <= 1.0,
                       "detail": "mutd/refmut added p99: " + ", ".join(details)})
+    return goals
+
+
+def ipv6_rows(fixed):
+    """Each IPv6 point beside the IPv4 point of its translator at the same load: rows of
+    (scenario, translator, IPv4 point, IPv6 point, copies/s v6/v4, CPU/copy v6/v4, path v6/v4)."""
+    by = {(p["translator"], p["scenario"]): p for p in fixed}
+    rows = []
+    for v6 in sorted((p for p in fixed if p["family"] == 6), key=table_order):
+        v4 = by.get((v6["translator"], v6["scenario"][:-2]))
+        if v4:
+            rows.append((v4["scenario"], v6["translator"], v4, v6,
+                         ratio(v6["copies_per_second"], v4["copies_per_second"]),
+                         ratio(v6["cpu_us_per_copy"], v4["cpu_us_per_copy"]),
+                         ratio(v6["path_us_per_copy"], v4["path_us_per_copy"])))
+    return rows
+
+
+def judge_ipv6(fixed):
+    """mutd over IPv6 against mutd over IPv4 at the same load (issue 15's bar)."""
+    goals = []
+    for scenario, kind, v4, v6, copies, cpu, path in ipv6_rows(fixed):
+        if kind != "mutd" or copies is None:
+            continue
+        goals.append({"goal": "IPv6 copies/s >= %.1f x IPv4 (mutd, %s)" % (IPV6_SHARE, scenario), "ratio": copies,
+                      "met": copies >= IPV6_SHARE, "detail": "%.0f vs %.0f copies/s, loss %.4f%% vs %.4f%%" % (
+                          v6["copies_per_second"], v4["copies_per_second"], 100 * v6["loss"], 100 * v4["loss"])})
+        if cpu is not None:
+            goals.append({"goal": "IPv6 CPU/copy <= IPv4's / %.1f (mutd, %s)" % (IPV6_SHARE, scenario), "ratio": cpu,
+                          "met": cpu <= 1 / IPV6_SHARE, "detail": "%.2f vs %.2f us/copy (path %.2f vs %.2f)" % (
+                              v6["cpu_us_per_copy"], v4["cpu_us_per_copy"],
+                              v6["path_us_per_copy"] or 0, v4["path_us_per_copy"] or 0)})
     return goals
 
 
@@ -360,6 +396,17 @@ def text_report(fixed, saturation, goals, machine, note, extra):
                   "%-36s %10s %10s" % ("figure", "/refmut", "/bridge")]
         for what, to_ref, to_bridge in rows:
             lines.append("%-36s %10s %10s" % (what, fmt(to_ref, "%.2f"), fmt(to_bridge, "%.2f")))
+    rows = ipv6_rows(fixed)
+    if rows:
+        lines += ["", "IPv6 beside IPv4 at the same load (v6/v4: copies/s, above %.1f is the goal; CPU per copy, below %.2f)" % (
+                  IPV6_SHARE, 1 / IPV6_SHARE),
+                  "%-10s %-7s %9s %9s %6s %8s %8s %6s %7s %7s %6s" % (
+                      "scenario", "transl", "v4 cp/s", "v6 cp/s", "ratio", "v4 us/cp", "v6 us/cp", "ratio", "v4 path", "v6 path", "ratio")]
+        for scenario, kind, v4, v6, copies, cpu, path in rows:
+            lines.append("%-10s %-7s %9.0f %9.0f %6s %8s %8s %6s %7s %7s %6s" % (
+                scenario, kind, v4["copies_per_second"], v6["copies_per_second"], fmt(copies, "%.3f"),
+                fmt(v4["cpu_us_per_copy"], "%.2f"), fmt(v6["cpu_us_per_copy"], "%.2f"), fmt(cpu, "%.2f"),
+                fmt(v4["path_us_per_copy"], "%.2f"), fmt(v6["path_us_per_copy"], "%.2f"), fmt(path, "%.2f")))
     arrived = [p for p in fixed if p["arrival_p99_us"] is not None]
     if arrived:
         lines += ["", "Latency to the client's interface (kernel receive timestamp: without the sink's own wake-up)",

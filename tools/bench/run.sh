@@ -10,7 +10,9 @@
 #
 # Environment: MUT_BIN_DIR (default .build/release), REFMUT_SOURCE (the C baseline,
 # default tools/bench/refmut.c),
-# BENCH_TRANSLATORS / BENCH_SCENARIOS to run a subset (e.g. "mutd", "8x4x3000"),
+# BENCH_TRANSLATORS / BENCH_SCENARIOS to run a subset (e.g. "mutd", "8x4x3000"; a "v6" suffix,
+# "8x4x1000v6", is the same load over IPv6: groups ff0e::8000:1.., static IPv6 subscribers,
+# plain routing and mutd only),
 # SAT_RATES (packets/s per stream tried by the saturation search), SAT_REFINE (halvings
 # of the interval where each translator started to lose, default 2), BENCH_MUTD_CPU (a CPU
 # list: mutd runs under `taskset -c`, to measure thread placement), BENCH_MUTD_NICE (mutd
@@ -47,6 +49,8 @@ export MUT_BIN_DIR=${MUT_BIN_DIR:-$REPO/.build/release}
 
 # shellcheck source=Tests/netns/lib.sh
 source "$REPO/Tests/netns/lib.sh"
+# shellcheck source=Tests/netns/lib6.sh
+source "$REPO/Tests/netns/lib6.sh"
 require_root
 command -v gcc >/dev/null || skip "gcc not installed"
 [ -x "$MUT_BIN_DIR/mutd" ] || skip "$MUT_BIN_DIR/mutd not built (swift build -c release)"
@@ -82,8 +86,16 @@ stream_group() { # stream_group S (0-based): 239.1.1.(1+S)
 	echo "$base.$((last + $1))"
 }
 
-# Routes for every stream's group, not just $GROUP (replaces lib.sh's).
-# shellcheck disable=SC2317  # called by lib.sh's topology
+# IPv6 scenarios: stream S (0-based) goes to ff0e::8000:(1+S) (global scope: what the ruleset
+# queues), from SOURCE6 to the clients' client_ip6 addresses.
+GROUP6=ff0e::8000:1
+stream_group6() { printf 'ff0e::8000:%x\n' $((1 + $1)); }
+# The translators that carry IPv6 here: refmut writes EtherType 0x0800 into every frame, and
+# the kernel bridge's MLD snooping setup is not part of the run yet.
+IPV6_TRANSLATORS="plain mutd"
+
+# Routes for every stream's group, not just $GROUP (replaces lib.sh's); IPv6 ones too when an
+# IPv6 scenario runs.
 start_smcroute() {
 	command -v smcrouted >/dev/null || skip "smcrouted not installed"
 	local conf="$WORKDIR/smcroute.conf" s
@@ -92,6 +104,7 @@ start_smcroute() {
 		echo "phyint lan0 enable"
 		for s in $(seq 0 $((MAX_STREAMS - 1))); do
 			echo "mroute from up0 source $SOURCE_IP group $(stream_group "$s") to lan0"
+			[ "$WANT_IPV6" = 1 ] && echo "mroute from up0 source $SOURCE6 group $(stream_group6 "$s") to lan0"
 		done
 	} >"$conf"
 	ip netns exec "$NS_RTR" smcrouted -n -f "$conf" -u "$WORKDIR/smcroute.sock" \
@@ -99,17 +112,57 @@ start_smcroute() {
 	SMCROUTE_PID=$!
 	remember "$SMCROUTE_PID"
 	wait_until 10 sg_route_installed || fail "smcrouted did not install ($SOURCE_IP, $GROUP)"
+	if [ "$WANT_IPV6" = 1 ]; then
+		wait_until 10 route6_installed "$SOURCE6" "$GROUP6" || fail "smcrouted did not install ($SOURCE6, $GROUP6)"
+	fi
+}
+
+# ipv6_addresses: the source, the router (forwarding) and every client get their IPv6 address
+# (lib6.sh's plan), all past duplicate address detection before smcrouted starts.
+ipv6_addresses() {
+	local i
+	ip -n "$NS_SRC" addr add "$SOURCE6/64" dev eth0 nodad
+	ip -n "$NS_RTR" addr add 2001:db8:1::1/64 dev up0 nodad
+	ip -n "$NS_RTR" addr add 2001:db8:2::1/64 dev lan0 nodad
+	sysctl_in "$NS_RTR" net.ipv6.conf.all.forwarding=1
+	for i in $(seq 1 "$CLIENTS"); do ip -n "$(client_ns "$i")" addr add "$(client_ip6 "$i")/64" dev eth0 nodad; done
+	wait_until 10 no_tentative "$CLIENTS" || fail "link-local addresses still tentative"
+}
+
+# learn_neighbours6: the router's IPv6 neighbour entry for every client (mutd resolves its
+# static IPv6 subscribers through the AF_INET6 neighbour table, as it does IPv4's).
+learn_neighbours6() {
+	local i
+	for i in $(seq 1 "$CLIENTS"); do
+		in_ns "$NS_RTR" bash -c "echo x >/dev/udp/$(client_ip6 "$i")/9" 2>/dev/null
+	done
+	for i in $(seq 1 "$CLIENTS"); do
+		wait_until 5 neighbour6_known "$i" || fail "router has no IPv6 neighbour entry for client $i"
+	done
+}
+neighbour6_known() {
+	in_ns "$NS_RTR" ip -6 neigh show "$(client_ip6 "$1")" dev lan0 | grep -qi "lladdr $(client_mac "$1")"
 }
 
 
 if [ "$SMOKE" = 1 ]; then
-	SCENARIOS="2x1x1000"
+	SCENARIOS="2x1x1000 2x1x1000v6"
 	TOTAL_CLIENTS=2
 else
-	SCENARIOS=${BENCH_SCENARIOS:-2x1x1000 8x4x1000 32x4x1000}
+	SCENARIOS=${BENCH_SCENARIOS:-2x1x1000 8x4x1000 32x4x1000 8x4x1000v6}
 	TOTAL_CLIENTS=32
 fi
-topology "$TOTAL_CLIENTS"
+WANT_IPV6=0
+case " $SCENARIOS " in *v6" "*) WANT_IPV6=1 ;; esac
+# lib.sh's topology, with the IPv6 addresses in place before smcrouted starts.
+backbone
+for i in $(seq 1 "$TOTAL_CLIENTS"); do add_client "$i"; done
+ip -n "$NS_AP" link set br0 up
+[ "$WANT_IPV6" = 1 ] && ipv6_addresses
+start_smcroute
+sources=$SOURCE_IP
+[ "$WANT_IPV6" = 1 ] && sources="$sources, $SOURCE6"
+say "topology: source $sources -> router (smcrouted) -> AP br0 -> $TOTAL_CLIENTS client(s) [prefix $PREFIX]"
 # BENCH_AP_BRIDGE_NF=0: the AP bridge without br_netfilter's hooks (bridged IPv4 frames then skip
 # iptables), to measure what that pass costs each copy; unset: the namespace's default.
 if [ -n "${BENCH_AP_BRIDGE_NF:-}" ]; then
@@ -117,6 +170,7 @@ if [ -n "${BENCH_AP_BRIDGE_NF:-}" ]; then
 fi
 # Each client's interface reaches the router's neighbour table once.
 learn_neighbours
+[ "$WANT_IPV6" = 1 ] && learn_neighbours6
 
 # ---------------------------------------------------------------- one point
 
@@ -172,7 +226,13 @@ bench_start() {
 	mutd)
 		rule "$queues"
 		for i in $(seq 1 "$clients"); do
-			for s in $(seq 0 $((streams - 1))); do args+=(--static "$(stream_group "$s"),$(client_ip "$i")"); done
+			for s in $(seq 0 $((streams - 1))); do
+				if [ "$FAMILY" = 6 ]; then
+					args+=(--static "$(stream_group6 "$s"),$(client_ip6 "$i")")
+				else
+					args+=(--static "$(stream_group "$s"),$(client_ip "$i")")
+				fi
+			done
 		done
 		# A previous run's log must not answer the readiness check (the child truncates it
 		# only once it runs).
@@ -224,14 +284,22 @@ user_ticks() {
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-# point NAME KIND CLIENTS STREAMS RATE DURATION [QUEUES]: one measurement into raw/NAME.json.
+# point NAME KIND CLIENTS STREAMS RATE DURATION [QUEUES]: one measurement into raw/NAME.json,
+# over IPv4, or IPv6 when FAMILY=6.
+FAMILY=4
 point() {
 	local name=$1 kind=$2 clients=$3 streams=$4 rate=$5 duration=$6 queues=${7:-0} i pids=()
+	local group=$GROUP family_args=(--family 4) sink_args=()
+	# IPv6 sinks send no MLD: mutd keys a member by its address, and a host's MLD reports come
+	# from its link-local one, so a static subscriber (global address) that also sent MLD would
+	# be a second member with the same MAC and get every copy twice. Static smcroute routes
+	# need no listener, and IPv4's joins are over before the measured window anyway.
+	[ "$FAMILY" = 6 ] && group=$GROUP6 family_args=(--family 6 --interface eth0) sink_args=(--no-join)
 	bench_start "$kind" "$clients" "$streams" "$queues"
 	for i in $(seq 1 "$clients"); do
 		rm -f "$WORKDIR/sink-$i.ready"
-		ip netns exec "$(client_ns "$i")" "$BIN/mutcast-sink" --interface eth0 --group "$GROUP" \
-			--port "$STREAM_PORT" --streams "$streams" --duration 600 --histogram \
+		ip netns exec "$(client_ns "$i")" "$BIN/mutcast-sink" --interface eth0 --family "$FAMILY" --group "$group" \
+			--port "$STREAM_PORT" --streams "$streams" --duration 600 --histogram "${sink_args[@]}" \
 			--ready-file "$WORKDIR/sink-$i.ready" >"$WORKDIR/sink-$i.json" 2>"$WORKDIR/sink-$i.log" &
 		pids+=("$!")
 		remember "$!"
@@ -249,7 +317,7 @@ point() {
 	if [ -n "$TRANSLATOR_PID" ]; then
 		ticks0=$(cpu_ticks "$TRANSLATOR_PID"); ns0=$(cpu_ns "$TRANSLATOR_PID"); user0=$(user_ticks "$TRANSLATOR_PID")
 	fi
-	in_ns "$NS_SRC" "$BIN/mutcast-send" --group "$GROUP" --port "$STREAM_PORT" --streams "$streams" \
+	in_ns "$NS_SRC" "$BIN/mutcast-send" "${family_args[@]}" --group "$group" --port "$STREAM_PORT" --streams "$streams" \
 		--rate "$rate" --duration "$duration" --ttl "$SENDER_TTL" >"$WORKDIR/send.json" 2>"$WORKDIR/send.log" \
 		|| fail "mutcast-send: $(cat "$WORKDIR/send.log")"
 	sleep 0.3  # the last copies reach the sinks
@@ -264,8 +332,8 @@ point() {
 	TRANSLATOR_PID=""
 	[ "$kind" = bridge ] && kernel_bridge_flood
 	{
-		printf '{"name":"%s","translator":"%s","clients":%d,"streams":%d,"rate":%s,"queues":"%s",' \
-			"$name" "$kind" "$clients" "$streams" "$rate" "$queues"
+		printf '{"name":"%s","translator":"%s","family":%d,"clients":%d,"streams":%d,"rate":%s,"queues":"%s",' \
+			"$name" "$kind" "$FAMILY" "$clients" "$streams" "$rate" "$queues"
 		printf '"cpu_ticks":%d,"cpu_user_ticks":%d,"clock_ticks_per_second":%d,"cpu_ns":%d,"rss_kib":%d,' \
 			$((ticks1 - ticks0)) $((user1 - user0)) "$(getconf CLK_TCK)" $((ns1 - ns0)) "${rss:-0}"
 		printf '"ksoftirqd_ns":%d,"softirq_stat_ns":%d,"irq_time_accounting":%d,"duration":%s,"sender":' \
@@ -338,16 +406,29 @@ saturation() {
 
 # Scenario by scenario, repetition by repetition, each translator in turn: what they are
 # compared on is measured seconds apart, and a burst of background load hits one
-# repetition of each rather than all of one translator's.
+# repetition of each rather than all of one translator's. An IPv6 scenario whose IPv4 twin
+# is listed runs inside the twin's repetitions, right after it, for the same reason.
 say "bench: translators: $TRANSLATORS; scenarios: $SCENARIOS; ${DURATION}s x $REPEAT each; out: $OUT"
 for scenario in $SCENARIOS; do
-	IFS=x read -r c s r <<<"$scenario"
+	case " $SCENARIOS " in *" ${scenario%v6} "*) [ "$scenario" != "${scenario%v6}" ] && continue ;; esac
+	together=$scenario
+	case " $SCENARIOS " in *" ${scenario}v6 "*) together="$scenario ${scenario}v6" ;; esac
 	for repetition in $(seq 1 "$REPEAT"); do
-		for kind in $TRANSLATORS; do
-			point "$kind-$scenario-r$repetition" "$kind" "$c" "$s" "$r" "$DURATION"
+		for one in $together; do
+			IFS=x read -r c s r <<<"${one%v6}"
+			FAMILY=4
+			[ "$one" != "${one%v6}" ] && FAMILY=6
+			for kind in $TRANSLATORS; do
+				if [ "$FAMILY" = 6 ] && [[ " $IPV6_TRANSLATORS " != *" $kind "* ]]; then
+					[ "$repetition" = 1 ] && say "  $kind-$one: skipped ($kind carries IPv4 only here)"
+					continue
+				fi
+				point "$kind-$one-r$repetition" "$kind" "$c" "$s" "$r" "$DURATION"
+			done
 		done
 	done
 done
+FAMILY=4
 if [ "$SATURATION" = 1 ]; then
 	candidates=""
 	for kind in $TRANSLATORS; do
