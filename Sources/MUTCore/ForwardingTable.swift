@@ -172,6 +172,21 @@ public final class ForwardingTable: Sendable {
                     byHost[m.host] = m
                 }
             }
+            // And one member per MAC: a host can be a member under two addresses (an IPv6 host's
+            // MLD reports come from its link-local address, its static entry names a global one;
+            // an IPv4 alias), and two copies to one MAC would reach its sockets twice. The lowest
+            // address stays, admitting what either admits.
+            var hostAtMAC: [MACAddress: IPAddress] = [:]
+            for m in byHost.values.sorted(by: { $0.host < $1.host }) {
+                guard let mac = m.mac, mac.isUnicast else { continue }
+                if let kept = hostAtMAC[mac], var merged = byHost[kept] {
+                    merged.filter = merged.filter.union(m.filter)
+                    byHost[kept] = merged
+                    byHost[m.host] = nil
+                } else {
+                    hostAtMAC[mac] = m.host
+                }
+            }
             var oldCounters: [IPAddress: MemberCounters] = [:]
             for member in old?.members ?? [] { oldCounters[member.host] = member.counters }
             let members = byHost.values.sorted { $0.host < $1.host }.map { m in

@@ -12,6 +12,15 @@ public enum SourceFilter: Hashable, Sendable {
         case .exclude(let sources): return !sources.contains(source)
         }
     }
+
+    /// What either filter admits (RFC 3376 6.4's merge of two members' states).
+    public func union(_ other: SourceFilter) -> SourceFilter {
+        switch (self, other) {
+        case (.include(let a), .include(let b)): return .include(a + b.filter { !a.contains($0) })
+        case (.include(let a), .exclude(let b)), (.exclude(let b), .include(let a)): return .exclude(b.filter { !a.contains($0) })
+        case (.exclude(let a), .exclude(let b)): return .exclude(a.filter { b.contains($0) })
+        }
+    }
 }
 
 /// The one text form and the one JSON form of a filter.

@@ -75,6 +75,24 @@ import Testing
         #expect(route.members[0].filter == .anySource)
     }
 
+    @Test func oneHostUnderTwoAddressesGetsOneCopy() {
+        // An IPv6 host: its static entry names its global address, its MLD reports come from
+        // its link-local one; both at the same MAC.
+        let group6 = IPAddress.v6(IPv6Address("ff3e::8000:1")!)
+        let global = IPAddress.v6(IPv6Address("2001:db8:2::11")!)
+        let linkLocal = IPAddress.v6(IPv6Address("fe80::ff:fe00:211")!)
+        let source6 = IPAddress.v6(IPv6Address("2001:db8:1::2")!)
+        let t = table([Membership(interface: "lan0", group: group6, host: global, mac: macA),
+                       Membership(interface: "lan0", group: group6, host: linkLocal, mac: macA, filter: .include([source6]),
+                                  origin: .igmp(version: 2, expiresAt: 10)),
+                       Membership(interface: "lan0", group: group6, host: .v6(IPv6Address("2001:db8:2::12")!), mac: macB,
+                                  filter: .include([source6]), origin: .igmp(version: 2, expiresAt: 10))])
+        let route = t.routes[RouteKey(interfaceIndex: 7, group: group6)]!
+        #expect(route.members.map(\.host) == [global, .v6(IPv6Address("2001:db8:2::12")!)])
+        #expect(route.members.map(\.mac) == [macA, macB])
+        #expect(route.members[0].filter == .anySource, "the static entry admits every source")
+    }
+
     @Test func countersCarryOverToTheNextSnapshot() {
         let first = table([Membership(interface: "lan0", group: group, host: hostA, mac: macA)])
         let route = first.routes[RouteKey(interfaceIndex: 7, group: group)]!

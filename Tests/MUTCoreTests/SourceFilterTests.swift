@@ -7,6 +7,25 @@ import Testing
     let a = IPv4Address(10, 0, 0, 1)
     let b = IPv4Address(10, 0, 0, 2)
 
+    @Test func unionAdmitsWhatEitherAdmits() {
+        let a = IPAddress.v4(IPv4Address(10, 0, 0, 1)), b = IPAddress.v4(IPv4Address(10, 0, 0, 2))
+        let c = IPAddress.v4(IPv4Address(10, 0, 0, 3))
+        #expect(SourceFilter.include([a]).union(.include([a, b])) == .include([a, b]))
+        #expect(SourceFilter.include([a]).union(.exclude([a, b])) == .exclude([b]))
+        #expect(SourceFilter.exclude([a, b]).union(.include([a])) == .exclude([b]))
+        #expect(SourceFilter.exclude([a, b]).union(.exclude([b, c])) == .exclude([b]))
+        #expect(SourceFilter.include([]).union(.anySource) == .anySource)
+        // Whatever the pair, a source is admitted by the union exactly when one of them admits it.
+        let filters: [SourceFilter] = [.include([]), .include([a]), .include([a, b]), .exclude([]), .exclude([a]), .exclude([b, c])]
+        for x in filters {
+            for y in filters {
+                for source in [a, b, c] {
+                    #expect(x.union(y).admits(source) == (x.admits(source) || y.admits(source)), "\(x) ∪ \(y) at \(source)")
+                }
+            }
+        }
+    }
+
     @Test func text() {
         #expect(SourceFilter.anySource.description == "any source")
         #expect(SourceFilter.include(v4: []).description == "include none")
