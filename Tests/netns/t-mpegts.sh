@@ -47,10 +47,13 @@ capture "$(client_ns 2)" eth0 wire2
 
 # Players.  They join through the client kernel (IGMP); mutd serves them as static
 # subscribers, it does not need the reports.
+# The udp input's timeout (15 s) also bounds the wait for the first datagram: on a loaded
+# machine the sender's encoder took more than 5 s to start once (the player then gave up
+# with 0 bytes read).
 start_ffmpeg_player() {
 	local i=$1
 	ip netns exec "$(client_ns "$i")" ffmpeg -nostdin -hide_banner -loglevel debug \
-		-i "udp://@$GROUP:$PORT?buffer_size=4194304&timeout=5000000" -map 0 -c copy -f mpegts \
+		-i "udp://@$GROUP:$PORT?buffer_size=4194304&timeout=15000000" -map 0 -c copy -f mpegts \
 		-y "$WORKDIR/player$i.ts" >"$WORKDIR/player$i.log" 2>&1 &
 	eval "PLAYER_PID_$i=$!"
 	remember "$!"
@@ -104,7 +107,7 @@ forget "$SENDER_PID"
 [ "$sender_status" -eq 0 ] || fail "ffmpeg sender failed (exit $sender_status): $(tail -n 3 "$WORKDIR/sender.log")"
 # ffmpeg reads behind the live edge (it probes the input for up to 5 s, then
 # catches up), and its MPEG-TS demuxer completes a PES only when the next one
-# starts or the input ends: so it is told to end its input after 5 s without data
+# starts or the input ends: so it is told to end its input after 15 s without data
 # (udp timeout) and is waited for.  VLC dumps as it reads: stopped once its dump
 # file has not grown for 2 s.
 output_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
@@ -113,7 +116,7 @@ for i in 1 2; do
 	case ${PLAYER_KIND[$i]} in
 	ffmpeg)
 		player_done() { ! ours "$1"; }
-		wait_until 30 player_done "$pid" || say "  (ffmpeg on client $i did not end by itself; stopping it)"
+		wait_until 45 player_done "$pid" || say "  (ffmpeg on client $i did not end by itself; stopping it)"
 		;;
 	vlc)
 		last=-1 same=0
