@@ -20,6 +20,8 @@ public struct DaemonConfig: Equatable, Sendable {
     /// Query IGMPv1/v2 members one by one (a general query in a frame to the host's own MAC)
     /// beside another querier too, so that report suppression hides nobody.
     public var perHostQueries = true
+    /// Per (radio, group): copies while they cost less airtime than one multicast frame.
+    public var airtime = AirtimeConfig()
     /// Where learned state is saved for a hitless restart; beside the socket by default.
     public var stateFile: String {
         get { explicitStateFile ?? Self.defaultStateFile(socketPath: socketPath) }
@@ -127,6 +129,7 @@ extension DaemonConfig {
         config.socketGroup = merged.socketGroup
         config.bridgePorts = merged.bridgePorts
         try config.applyIGMPSettings(merged.extra)
+        try config.applyAirtimeSettings(merged.extra)
         return (try config.validated(), merged)
     }
 }

@@ -74,6 +74,21 @@ struct Mutd: ParsableCommand {
     @Option(name: .customLong("max-entries"), help: "Most (interface, group, host) entries IGMP may add (default 2048).")
     var maxEntries: String?
 
+    @Option(help: "Airtime decision per (radio, group): yes (default) or no (copies whatever the rates).")
+    var airtime: String?
+
+    @Option(name: .customLong("airtime-multicast-rate"), help: "Rate of group frames on the Wi-Fi radio, Mbit/s (default 1).")
+    var airtimeMulticastRate: String?
+
+    @Option(name: .customLong("airtime-switch-factor"), help: "Plain multicast once copies cost more than this times one multicast frame (default 1.25).")
+    var airtimeSwitchFactor: String?
+
+    @Option(name: .customLong("airtime-return-factor"), help: "Copies again once they cost less than this times one multicast frame (default 0.8).")
+    var airtimeReturnFactor: String?
+
+    @Option(name: .customLong("airtime-min-dwell"), help: "Seconds after a switch before copies come back (default 30).")
+    var airtimeMinDwell: String?
+
     @Option(help: "After opening its sockets, run as this user keeping only CAP_NET_ADMIN and CAP_NET_RAW.")
     var user: String?
 
@@ -95,7 +110,9 @@ struct Mutd: ParsableCommand {
             ("igmp-query-response-interval", igmpQueryResponseInterval),
             ("igmp-last-member-interval", igmpLastMemberInterval), ("max-groups", maxGroups),
             ("max-members-per-group", maxMembersPerGroup), ("max-entries", maxEntries),
-            ("state-file", stateFile), ("user", user),
+            ("state-file", stateFile), ("user", user), ("airtime", airtime),
+            ("airtime-multicast-rate", airtimeMulticastRate), ("airtime-switch-factor", airtimeSwitchFactor),
+            ("airtime-return-factor", airtimeReturnFactor), ("airtime-min-dwell", airtimeMinDwell),
         ]
         for case let (key, value?) in extra { flags.extra[key] = value }
         return flags

@@ -82,5 +82,6 @@ extension ControlPlane {
         report.queriers = querierStatus(now: now)
         report.stationEvents = stationEvents
         report.stationsLeft = stationsLeft
+        report.airtimeSwitches = airtime.switches
     }
 }
