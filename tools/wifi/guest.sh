@@ -161,6 +161,10 @@ start_mutd() {
 	queue = 0
 	querier = yes
 	EOF
+	# The airtime scenario: the bed's group frames go at 6 Mbit/s (basic_rates below),
+	# and a short dwell lets the decision come back within the stream.
+	[ "${2:-}" = mutd-airtime ] && printf '%s\n' "airtime-multicast-rate = 6" \
+		"airtime-min-dwell = $AIRTIME_DWELL" >>/etc/mutd.conf
 	echo 'MUT_RULES_ARGS="--interface br-lan --queue 0"' >/etc/default/mutd
 	mkdir -p /run/mutd
 	eval "export $(unit_lines Environment)"
@@ -211,6 +215,43 @@ station_leaves_and_returns() {
 	log "sta2 reconnected"
 }
 
+# The airtime scenario: the AP's rates to every station are forced down to 6 Mbit/s
+# (the lowest rate of the bed's 802.11g set) a fifth into the stream, where copies to two
+# stations cost about twice one multicast frame at 6 Mbit/s, and freed at three fifths.
+# Meanwhile a light ping to each station keeps the AP's per-station TX rate current
+# while the group itself goes as multicast, and every second the guest records
+# mutd's groups report and the AP's station dump, with the time.
+AIRTIME_DWELL=8
+airtime_trace() {  # airtime_trace DIR SECONDS: one record per second
+	local deadline=$((SECONDS + $2))
+	while [ $SECONDS -lt $deadline ]; do
+		{
+			echo "@ $(date +%s.%N)"
+			mutctl groups --json 2>/dev/null
+			echo
+			iw dev wlan0 station dump 2>/dev/null | grep -E '^Station|tx bitrate|tx packets|tx retries'
+		} >>"$1/airtime-trace.txt"
+		sleep 1
+	done
+}
+airtime_phases() {  # airtime_phases DIR STREAM_SECONDS
+	local dir=$1 fifth=$(($2 / 5)) i
+	for i in $WATCHING; do
+		ping -q -i 0.2 -s 1000 -w $(($2 + 10)) 192.168.50.1$i >/dev/null 2>&1 &
+		pids="$pids $!"
+	done
+	airtime_trace "$dir" $(($2 + 5)) &
+	pids="$pids $!"
+	sleep "$fifth"
+	date +%s.%N >"$dir/forced.t"
+	iw dev wlan0 set bitrates legacy-2.4 6 >>"$dir/iw.log" 2>&1 || log "iw set bitrates failed: $(tail -n 1 "$dir/iw.log")"
+	log "AP rates forced to 6 Mbit/s"
+	sleep $((fifth * 2))
+	date +%s.%N >"$dir/freed.t"
+	iw dev wlan0 set bitrates >>"$dir/iw.log" 2>&1 || log "iw set bitrates (reset) failed: $(tail -n 1 "$dir/iw.log")"
+	log "AP rates free again"
+}
+
 # --- one scenario --------------------------------------------------------------
 run_scenario() {  # NAME LOSS MODE
 	# Everything is written to the guest's tmpfs first and copied to the share
@@ -219,6 +260,8 @@ run_scenario() {  # NAME LOSS MODE
 	# Leaving and coming back needs room on both sides (an emulated station takes several
 	# seconds to associate again): three times the stream.
 	[ "$mode" = mutd-leave ] && stream=$((SECONDS_STREAM * 3))
+	# Forced, switched, freed, back after the dwell: four times the stream.
+	[ "$mode" = mutd-airtime ] && stream=$((SECONDS_STREAM * 4))
 	mkdir -p "$dir"
 	log "scenario $name: loss $loss, $mode, ${stream}s at ${PPS} pps"
 	echo "$loss $mode $stream $PPS" >"$dir/params"
@@ -230,7 +273,7 @@ run_scenario() {  # NAME LOSS MODE
 	local medium_pid=$!
 	wait_until 30 grep -q registered "$dir/medium.log" || { log "medium did not register"; cat "$dir/medium.log" >>"$OUT/guest.log"; }
 	all_associated 60 || { log "stations not associated"; echo associate >"$dir/failed"; }
-	case $mode in mutd*) start_mutd "$dir" || echo mutd >"$dir/failed" ;; esac
+	case $mode in mutd*) start_mutd "$dir" "$mode" || echo mutd >"$dir/failed" ;; esac
 	iw dev wlan0 station dump >"$dir/ap-before.txt"
 	for i in $(seq 1 $STATIONS); do
 		ip netns exec sta$i tcpdump -i wlan$i -s 1500 -w "$dir/sta$i.pcap" "udp port $PORT" \
@@ -256,6 +299,7 @@ run_scenario() {  # NAME LOSS MODE
 		--pps "$PPS" --seconds "$stream" --log "$dir/sent.bin" >"$dir/sender.log" 2>&1 &
 	local sender=$!
 	[ "$mode" = mutd-leave ] && station_leaves_and_returns "$dir" "$stream"
+	[ "$mode" = mutd-airtime ] && airtime_phases "$dir" "$stream"
 	wait $sender
 	# A busy guest delivers late: wait until nothing moves any more (at most 60 s).
 	local now last="" still=0

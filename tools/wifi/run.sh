@@ -10,7 +10,8 @@
 # WIFI_PPS (datagrams/s, default 50: half what an
 # emulated guest on an idle host sustains), MUT_WIFI_CACHE (image cache directory),
 # MUT_WIFI_ACCEL (tcg, or kvm where KVM really boots Debian's kernel),
-# MUT_KEEP_WORKDIR=1 (keep the work directory: raw results, console log).
+# MUT_KEEP_WORKDIR=1 (keep the work directory: raw results, console log),
+# WIFI_SCENARIOS="NAME ..." (run only these scenarios of the mode, e.g. airtime-mutd).
 # Where something needed is missing it says so loudly and exits 0 (skipped).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -99,6 +100,14 @@ done
 # A station that leaves the AP and comes back while mutd serves it (no loss: the
 # station's departure is what is measured).
 echo "leave-mutd 0 mutd-leave" >>"$bed/scenarios"
+# The AP's rates forced down and freed again: the airtime decision switches the group
+# to multicast and back, a bounded number of times.
+echo "airtime-mutd 0 mutd-airtime" >>"$bed/scenarios"
+if [ -n "${WIFI_SCENARIOS:-}" ]; then
+	for name in $WIFI_SCENARIOS; do grep "^$name " "$bed/scenarios"; done >"$bed/scenarios.only"
+	[ -s "$bed/scenarios.only" ] || { echo "test-wifi: WIFI_SCENARIOS names no scenario of this mode" >&2; exit 2; }
+	mv "$bed/scenarios.only" "$bed/scenarios"
+fi
 count=$(wc -l <"$bed/scenarios")
 
 # --- boot ------------------------------------------------------------------------
