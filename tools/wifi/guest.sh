@@ -219,10 +219,12 @@ station_leaves_and_returns() {
 # (the lowest rate of the bed's 802.11g set) a fifth into the stream, where copies to two
 # stations cost about twice one multicast frame at 6 Mbit/s, and freed at three fifths.
 # Meanwhile a light ping to each station keeps the AP's per-station TX rate current
-# while the group itself goes as multicast, and every second the guest records
-# mutd's groups report and the AP's station dump, with the time.
+# while the group itself goes as multicast, and every 2 s the guest records mutd's
+# groups report and the AP's station dump, with the time. Both stop with the sender
+# (light on purpose: under emulation every process start costs).
 AIRTIME_DWELL=8
-airtime_trace() {  # airtime_trace DIR SECONDS: one record per second
+AIRTIME_PIDS=""
+airtime_trace() {  # airtime_trace DIR SECONDS: one record every 2 s
 	local deadline=$((SECONDS + $2))
 	while [ $SECONDS -lt $deadline ]; do
 		{
@@ -231,17 +233,17 @@ airtime_trace() {  # airtime_trace DIR SECONDS: one record per second
 			echo
 			iw dev wlan0 station dump 2>/dev/null | grep -E '^Station|tx bitrate|tx packets|tx retries'
 		} >>"$1/airtime-trace.txt"
-		sleep 1
+		sleep 2
 	done
 }
 airtime_phases() {  # airtime_phases DIR STREAM_SECONDS
 	local dir=$1 fifth=$(($2 / 5)) i
 	for i in $WATCHING; do
-		ping -q -i 0.2 -s 1000 -w $(($2 + 10)) 192.168.50.1$i >/dev/null 2>&1 &
-		pids="$pids $!"
+		ping -q -i 0.5 -w $(($2 + 10)) 192.168.50.1$i >/dev/null 2>&1 &
+		AIRTIME_PIDS="$AIRTIME_PIDS $!"
 	done
-	airtime_trace "$dir" $(($2 + 5)) &
-	pids="$pids $!"
+	airtime_trace "$dir" $(($2 + 10)) &
+	AIRTIME_PIDS="$AIRTIME_PIDS $!"
 	sleep "$fifth"
 	date +%s.%N >"$dir/forced.t"
 	iw dev wlan0 set bitrates legacy-2.4 6 >>"$dir/iw.log" 2>&1 || log "iw set bitrates failed: $(tail -n 1 "$dir/iw.log")"
@@ -301,6 +303,7 @@ run_scenario() {  # NAME LOSS MODE
 	[ "$mode" = mutd-leave ] && station_leaves_and_returns "$dir" "$stream"
 	[ "$mode" = mutd-airtime ] && airtime_phases "$dir" "$stream"
 	wait $sender
+	[ -n "$AIRTIME_PIDS" ] && { kill $AIRTIME_PIDS 2>/dev/null; wait $AIRTIME_PIDS 2>/dev/null; AIRTIME_PIDS=""; }
 	# A busy guest delivers late: wait until nothing moves any more (at most 60 s).
 	local now last="" still=0
 	for i in $(seq 1 60); do

@@ -117,7 +117,7 @@ AIRTIME_DWELL = 8  # guest.sh's airtime-min-dwell
 
 def airtime_trace(path):
     """[(time ns, decision or None, mode, switches, {mac: AP tx bitrate Mbit/s})] from the
-    guest's one-per-second records of `mutctl groups --json` and `iw dev wlan0 station dump`."""
+    guest's records (every 2 s) of `mutctl groups --json` and `iw dev wlan0 station dump`."""
     records, current, mac = [], None, None
     for line in open(path) if os.path.exists(path) else []:
         if line.startswith("@ "):
