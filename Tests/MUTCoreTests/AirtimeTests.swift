@@ -23,7 +23,7 @@ struct AirtimeTests {
 
     /// A poll of the AP: every station in `rates` (kbit/s) with the given cumulative counters.
     static func sample(_ core: inout ControlPlane, at now: Double, _ rates: [MACAddress: UInt32],
-                       packets: UInt32 = 0, retries: UInt32 = 0) -> [ControlEffect] {
+                       packets: UInt32 = 1000, retries: UInt32 = 0) -> [ControlEffect] {
         let samples = rates.map { StationRadio(mac: $0.key, apInterfaceIndex: radio, txBitrateKbps: $0.value,
                                                txPackets: packets, txRetries: retries) }
         core.stationRadios(samples, apInterfaceIndex: radio, now: now)
@@ -159,6 +159,11 @@ struct AirtimeTests {
         #expect(core.airtime.multicastStations.isEmpty)
         core.stationRadios([StationRadio(mac: C.macA, apInterfaceIndex: Self.radio)], apInterfaceIndex: Self.radio, now: 3)
         #expect(core.airtime.states.isEmpty)
+        // Fresh from association (the handshake's frames only, at a basic rate): not yet.
+        Self.sample(&core, at: 4, Self.both(1000), packets: AirtimeDecisions.minTxPackets - 1)
+        #expect(core.airtime.states.isEmpty)
+        Self.sample(&core, at: 6, Self.both(1000), packets: AirtimeDecisions.minTxPackets)
+        #expect(core.airtime.states[Self.key]?.mode == .multicast)
     }
 
     @Test func aWiredMemberCountsForNeitherSide() {

@@ -218,8 +218,9 @@ station_leaves_and_returns() {
 # The airtime scenario: the AP's rates to every station are forced down to 6 Mbit/s
 # (the lowest rate of the bed's 802.11g set) a fifth into the stream, where copies to two
 # stations cost about twice one multicast frame at 6 Mbit/s, and freed at three fifths.
-# Meanwhile a light ping to each station keeps the AP's per-station TX rate current
-# while the group itself goes as multicast, and every 2 s the guest records mutd's
+# Meanwhile light unicast traffic to each station (20 small UDP datagrams a second: the
+# image has no ping) keeps the AP's rate control working and its per-station TX rate
+# current while the group itself goes as multicast, and every 2 s the guest records mutd's
 # groups report and the AP's station dump, with the time. Both stop with the sender
 # (light on purpose: under emulation every process start costs).
 AIRTIME_DWELL=8
@@ -238,10 +239,14 @@ airtime_trace() {  # airtime_trace DIR SECONDS: one record every 2 s
 }
 airtime_phases() {  # airtime_phases DIR STREAM_SECONDS
 	local dir=$1 fifth=$(($2 / 5)) i
-	for i in $WATCHING; do
-		ping -q -i 0.5 -w $(($2 + 10)) 192.168.50.1$i >/dev/null 2>&1 &
-		AIRTIME_PIDS="$AIRTIME_PIDS $!"
-	done
+	python3 -c 'import socket, sys, time
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    for host in sys.argv[2:]:
+        sock.sendto(bytes(200), (host, 9))
+    time.sleep(0.05)' $(($2 + 10)) $(for i in $WATCHING; do echo 192.168.50.1$i; done) >/dev/null 2>&1 &
+	AIRTIME_PIDS="$AIRTIME_PIDS $!"
 	airtime_trace "$dir" $(($2 + 10)) &
 	AIRTIME_PIDS="$AIRTIME_PIDS $!"
 	sleep "$fifth"

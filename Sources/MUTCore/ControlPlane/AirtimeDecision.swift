@@ -79,6 +79,11 @@ public struct AirtimeDecisions: Sendable {
     public static let multicastOverheadMicros = 116.0
     /// Bound on the retry ratio one sample may claim (a frame is tried at most a few times over).
     public static let maxRetryRatio = 15.0
+    /// A station the AP has sent fewer frames than this since it associated counts for neither
+    /// side: its TX bitrate is still the initial one (the handshake's, at a basic rate), not
+    /// what rate control found (measured in the Wi-Fi bed: 6 Mbit/s after association, 54
+    /// once data flowed).
+    public static let minTxPackets: UInt32 = 100
 
     private struct RetryCounters: Sendable {
         var packets: UInt32
@@ -123,7 +128,7 @@ public struct AirtimeDecisions: Sendable {
 
     /// Estimates every (radio, group) that has sampled members and moves each one's mode by the
     /// hysteresis rule. `members` are (group, MAC) pairs; a MAC without a radio sample (wired,
-    /// not associated here, no TX bitrate yet) counts for neither side. Returns the switches
+    /// not associated here, no TX bitrate, fewer than `minTxPackets` sent) counts for neither side. Returns the switches
     /// made, for the log.
     @discardableResult
     public mutating func decide(members: [(group: IPv4Address, mac: MACAddress)], radios: [MACAddress: StationRadio],
@@ -135,7 +140,8 @@ public struct AirtimeDecisions: Sendable {
         }
         var unicast: [AirtimeKey: (micros: Double, stations: Set<MACAddress>)] = [:]
         for member in members {
-            guard let radio = radios[member.mac], let rate = radio.txBitrateKbps, rate > 0 else { continue }
+            guard let radio = radios[member.mac], let rate = radio.txBitrateKbps, rate > 0,
+                  (radio.txPackets ?? 0) >= Self.minTxPackets else { continue }
             let key = AirtimeKey(apInterfaceIndex: radio.apInterfaceIndex, group: member.group)
             guard unicast[key]?.stations.contains(member.mac) != true else { continue }
             unicast[key, default: (0, [])].micros += unicastMicros(rateKbps: rate, retryRatio: retryRatio(member.mac))
