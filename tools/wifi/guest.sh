@@ -218,7 +218,7 @@ station_leaves_and_returns() {
 # The airtime scenario: the AP's rates to every station are forced down to 6 Mbit/s
 # (the lowest rate of the bed's 802.11g set) a fifth into the stream, where copies to two
 # stations cost about twice one multicast frame at 6 Mbit/s, and freed at three fifths.
-# Meanwhile light unicast traffic to each station (20 small UDP datagrams a second: the
+# Meanwhile light unicast traffic to each station (10 small UDP datagrams a second: the
 # image has no ping) keeps the AP's rate control working and its per-station TX rate
 # current while the group itself goes as multicast, and every 2 s the guest records mutd's
 # groups report and the AP's station dump, with the time. Both stop with the sender
@@ -245,7 +245,7 @@ end = time.monotonic() + float(sys.argv[1])
 while time.monotonic() < end:
     for host in sys.argv[2:]:
         sock.sendto(bytes(200), (host, 9))
-    time.sleep(0.05)' $(($2 + 10)) $(for i in $WATCHING; do echo 192.168.50.1$i; done) >/dev/null 2>&1 &
+    time.sleep(0.1)' $(($2 + 10)) $(for i in $WATCHING; do echo 192.168.50.1$i; done) >/dev/null 2>&1 &
 	AIRTIME_PIDS="$AIRTIME_PIDS $!"
 	airtime_trace "$dir" $(($2 + 10)) &
 	AIRTIME_PIDS="$AIRTIME_PIDS $!"
