@@ -101,10 +101,9 @@ done
 # station's departure is what is measured).
 echo "leave-mutd 0 mutd-leave" >>"$bed/scenarios"
 # The AP's rates forced down and freed again: the airtime decision switches the group
-# to multicast and back, a bounded number of times. Not in the default runs yet (it
-# needs mutd's station telemetry, and the return has not been seen in the bed: see
-# docs/wifi.md); WIFI_ONLY=airtime-mutd runs it.
-case " ${WIFI_ONLY:-} " in *" airtime-mutd "*) echo "airtime-mutd 0 mutd-airtime" >>"$bed/scenarios" ;; esac
+# to multicast and back, a bounded number of times (skipped where mutd has no station
+# telemetry to decide on).
+echo "airtime-mutd 0 mutd-airtime" >>"$bed/scenarios"
 if [ -n "${WIFI_ONLY:-}" ]; then
 	awk -v only=" $WIFI_ONLY " 'index(only, " " $1 " ")' "$bed/scenarios" >"$bed/scenarios.only"
 	mv "$bed/scenarios.only" "$bed/scenarios"
