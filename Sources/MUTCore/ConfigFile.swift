@@ -18,12 +18,12 @@ public struct ConfigFile: Equatable, Sendable {
     public static let repeatableKeys: Set<String> = ["interface", "static", "bridge-port"]
     public static let scalarKeys: Set<String> = ["queue", "socket", "socket-group", "max-clients", "disabled", "log-level"]
     /// Keys other parts of the daemon accept; set by them so that unknown keys are still refused.
-    public static let extraKeys: Set<String> = [
+    public static let extraKeys: Set<String> = Set<String>([
         "querier", "igmp-robustness", "igmp-query-interval", "igmp-query-response-interval",
         "igmp-last-member-interval", "max-groups", "max-members-per-group", "max-entries", "state-file", "user",
         "querier-version", "per-host-queries", "station-poll-interval",
         "metrics-listen", "metrics-per-client",
-    ]
+    ]).union(DaemonConfig.airtimeKeys)
 
     public init() {}
 

@@ -8,6 +8,8 @@ public enum PassReason: Int, CaseIterable, Sendable {
     case unknownMAC
     case overLimit
     case malformed
+    /// The radio's copies would cost more airtime than one multicast frame (the airtime decision).
+    case airtime
 
     public var label: String {
         switch self {
@@ -16,6 +18,7 @@ public enum PassReason: Int, CaseIterable, Sendable {
         case .unknownMAC: return "untranslatable"
         case .overLimit: return "over_max_clients"
         case .malformed: return "malformed"
+        case .airtime: return "airtime"
         }
     }
 }
@@ -36,6 +39,7 @@ public final class DataPlaneCounters: Sendable {
     private let passedUnknownMAC = Atomic<UInt64>(0)
     private let passedOverLimit = Atomic<UInt64>(0)
     private let passedMalformed = Atomic<UInt64>(0)
+    private let passedAirtime = Atomic<UInt64>(0)
 
     public init() {}
 
@@ -46,6 +50,7 @@ public final class DataPlaneCounters: Sendable {
         case .unknownMAC: passedUnknownMAC.wrappingAdd(1, ordering: .relaxed)
         case .overLimit: passedOverLimit.wrappingAdd(1, ordering: .relaxed)
         case .malformed: passedMalformed.wrappingAdd(1, ordering: .relaxed)
+        case .airtime: passedAirtime.wrappingAdd(1, ordering: .relaxed)
         }
     }
 
@@ -56,6 +61,7 @@ public final class DataPlaneCounters: Sendable {
         case .unknownMAC: return passedUnknownMAC.load(ordering: .relaxed)
         case .overLimit: return passedOverLimit.load(ordering: .relaxed)
         case .malformed: return passedMalformed.load(ordering: .relaxed)
+        case .airtime: return passedAirtime.load(ordering: .relaxed)
         }
     }
 

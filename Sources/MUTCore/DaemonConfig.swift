@@ -24,6 +24,8 @@ public struct DaemonConfig: Equatable, Sendable {
     public var stationPollInterval = 2.0
     /// The HTTP `/metrics` endpoint and per-client series (`--metrics-listen`, `--metrics-per-client`).
     public var metrics = MetricsSettings()
+    /// Per (radio, group): copies while they cost less airtime than one multicast frame.
+    public var airtime = AirtimeConfig()
     /// Where learned state is saved for a hitless restart; beside the socket by default.
     public var stateFile: String {
         get { explicitStateFile ?? Self.defaultStateFile(socketPath: socketPath) }
@@ -132,6 +134,7 @@ extension DaemonConfig {
         config.bridgePorts = merged.bridgePorts
         try config.applyIGMPSettings(merged.extra)
         config.metrics = try MetricsSettings(extra: merged.extra)
+        try config.applyAirtimeSettings(merged.extra)
         return (try config.validated(), merged)
     }
 }

@@ -44,6 +44,8 @@ public final class GroupRoute: @unchecked Sendable {
     public let group: IPAddress
     public let members: [RouteMember]
     public let overLimit: Bool
+    /// The airtime decision sends this group as plain multicast on a radio one of the members is on.
+    public let multicastCheaper: Bool
     public let counters: GroupCounters
     /// For a bridge port's route: the served interface its members were learned on (`interface`
     /// is then the port the copies leave by). nil for a routed interface's route.
@@ -56,11 +58,12 @@ public final class GroupRoute: @unchecked Sendable {
     private let headerLengths: [Int]
 
     init(interface: InterfaceInfo, group: IPAddress, members: [RouteMember], overLimit: Bool, counters: GroupCounters,
-         bridge: String? = nil) {
+         bridge: String? = nil, multicastCheaper: Bool = false) {
         self.interface = interface
         self.group = group
         self.members = members
         self.overLimit = overLimit
+        self.multicastCheaper = multicastCheaper
         self.counters = counters
         self.bridge = bridge
         headers = UnsafeMutableRawPointer.allocate(byteCount: max(1, members.count) * Self.headerStride, alignment: 8)
@@ -79,10 +82,12 @@ public final class GroupRoute: @unchecked Sendable {
     deinit { headers.deallocate() }
 
     /// The verdict policy for a packet from `source`: copies + DROP only when every
-    /// member that wants this source has a known unicast MAC and the group is within max-clients.
+    /// member that wants this source has a known unicast MAC, the group is within max-clients and
+    /// the airtime decision keeps copies.
     @inline(__always)
     public func verdict(source: IPAddress) -> Verdict {
         if overLimit { return .pass(.overLimit) }
+        if multicastCheaper { return .pass(.airtime) }
         for member in members where member.mac == nil {
             if member.filter.admits(source) { return .pass(.unknownMAC) }
         }
@@ -142,7 +147,8 @@ public final class ForwardingTable: Sendable {
     /// routes: the members of its served interfaces that were heard behind it (`locations`).
     public static func build(
         enabled: Bool, maxClients: Int?, interfaces: [InterfaceInfo], memberships: [Membership],
-        previous: ForwardingTable?, bridgePorts: [BridgePort] = [], locations: PortLocations = PortLocations()
+        previous: ForwardingTable?, bridgePorts: [BridgePort] = [], locations: PortLocations = PortLocations(),
+        multicastStations: [IPAddress: Set<MACAddress>] = [:]
     ) -> ForwardingTable {
         let byName = Dictionary(interfaces.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var grouped: [RouteKey: (interface: InterfaceInfo, bridge: String?, list: [Membership])] = [:]
@@ -196,9 +202,12 @@ public final class ForwardingTable: Sendable {
                     vlanID: entry.bridge == nil ? nil : mac.flatMap { locations[$0]?.vlanID })
             }
             let overLimit = maxClients.map { members.count > $0 } ?? false
+            let cheaper = multicastStations[key.group].map { stations in
+                members.contains { $0.mac.map(stations.contains) ?? false }
+            } ?? false
             routes[key] = GroupRoute(
                 interface: entry.interface, group: key.group, members: members, overLimit: overLimit,
-                counters: old?.counters ?? GroupCounters(), bridge: entry.bridge)
+                counters: old?.counters ?? GroupCounters(), bridge: entry.bridge, multicastCheaper: cheaper)
         }
         return ForwardingTable(enabled: enabled, interfaces: interfaces, routes: routes)
     }

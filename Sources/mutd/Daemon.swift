@@ -193,7 +193,8 @@ final class Daemon {
     private func publish(_ inputs: TableInputs) {
         let next = ForwardingTable.build(enabled: inputs.enabled, maxClients: inputs.maxClients, interfaces: sockets.infos,
                                          memberships: inputs.memberships, previous: table.load(),
-                                         bridgePorts: sockets.bridgePorts.ports, locations: inputs.portLocations)
+                                         bridgePorts: sockets.bridgePorts.ports, locations: inputs.portLocations,
+                                         multicastStations: inputs.multicastStations)
         table.publish(next)
         // The previous snapshot and the build's temporaries are freed by now: give the pages back,
         // so that resident memory follows the table rather than its high-water mark.

@@ -38,6 +38,11 @@ extension Daemon: ControlHandler {
     }
 
     private func groupsReport(now: Double) -> GroupsReport {
-        GroupsReport(table: table.load(), memberships: core.memberships, radios: core.radios, now: now)
+        let radioIndexes = Set(core.airtime.states.keys.map(\.apInterfaceIndex))
+        let radioNames = Dictionary(uniqueKeysWithValues: radioIndexes.compactMap { index in
+            Syscall.interfaceName(index: index).map { (index, $0) }
+        })
+        return GroupsReport(table: table.load(), memberships: core.memberships, radios: core.radios,
+                            airtime: core.airtime.states, radioNames: radioNames, now: now)
     }
 }

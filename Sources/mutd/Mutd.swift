@@ -77,6 +77,21 @@ struct Mutd: ParsableCommand {
     @Option(name: .customLong("station-poll-interval"), help: "Seconds between samples of the Wi-Fi stations' radio links (nl80211), 0 = off (default 2).")
     var stationPollInterval: String?
 
+    @Option(help: "Airtime decision per (radio, group): yes (default) or no (copies whatever the rates).")
+    var airtime: String?
+
+    @Option(name: .customLong("airtime-multicast-rate"), help: "Rate of group frames on the Wi-Fi radio, Mbit/s (default 1).")
+    var airtimeMulticastRate: String?
+
+    @Option(name: .customLong("airtime-switch-factor"), help: "Plain multicast once copies cost more than this times one multicast frame (default 1.25).")
+    var airtimeSwitchFactor: String?
+
+    @Option(name: .customLong("airtime-return-factor"), help: "Copies again once they cost less than this times one multicast frame (default 0.8).")
+    var airtimeReturnFactor: String?
+
+    @Option(name: .customLong("airtime-min-dwell"), help: "Seconds after a switch before copies come back (default 30).")
+    var airtimeMinDwell: String?
+
     @Option(help: "After opening its sockets, run as this user keeping only CAP_NET_ADMIN and CAP_NET_RAW.")
     var user: String?
 
@@ -106,6 +121,9 @@ struct Mutd: ParsableCommand {
             ("max-members-per-group", maxMembersPerGroup), ("max-entries", maxEntries),
             ("state-file", stateFile), ("user", user), ("station-poll-interval", stationPollInterval),
             ("metrics-listen", metricsListen), ("metrics-per-client", metricsPerClient ? "yes" : nil),
+            ("airtime", airtime),
+            ("airtime-multicast-rate", airtimeMulticastRate), ("airtime-switch-factor", airtimeSwitchFactor),
+            ("airtime-return-factor", airtimeReturnFactor), ("airtime-min-dwell", airtimeMinDwell),
         ]
         for case let (key, value?) in extra { flags.extra[key] = value }
         return flags

@@ -9,7 +9,7 @@ func sampleStatus() -> StatusReport {
     status.copies = 1800
     status.dropped = 900
     status.passed = 100
-    status.passedByReason = ["disabled": 0, "no_members": 70, "untranslatable": 20, "over_max_clients": 10, "malformed": 0]
+    status.passedByReason = ["disabled": 0, "no_members": 70, "untranslatable": 20, "over_max_clients": 10, "malformed": 0, "airtime": 0]
     status.sendErrors = 2
     status.queueDrops = 5
     status.igmp.query = 12

@@ -163,6 +163,10 @@ start_mutd() {
 	queue = 0
 	querier = yes
 	EOF
+	# The airtime scenario: the bed's group frames go at 6 Mbit/s (basic_rates below),
+	# and a short dwell lets the decision come back within the stream.
+	[ "${2:-}" = mutd-airtime ] && printf '%s\n' "airtime-multicast-rate = 6" \
+		"airtime-min-dwell = $AIRTIME_DWELL" >>/etc/mutd.conf
 	echo 'MUT_RULES_ARGS="--interface br-lan --queue 0"' >/etc/default/mutd
 	mkdir -p /run/mutd
 	eval "export $(unit_lines Environment)"
@@ -258,6 +262,50 @@ telemetry_samples() {  # DIR STREAM_SECONDS MEDIUM_PID
 	mutctl groups --json >"$dir/telemetry-2.json" 2>&1
 }
 
+# The airtime scenario: the AP's rates to every station are forced down to 6 Mbit/s
+# (the lowest rate of the bed's 802.11g set) a fifth into the stream, where copies to two
+# stations cost about twice one multicast frame at 6 Mbit/s, and freed at three fifths.
+# Meanwhile light unicast traffic to each station (10 small UDP datagrams a second: the
+# image has no ping) keeps the AP's rate control working and its per-station TX rate
+# current while the group itself goes as multicast, and every 2 s the guest records mutd's
+# groups report and the AP's station dump, with the time. Both stop with the sender
+# (light on purpose: under emulation every process start costs).
+AIRTIME_DWELL=8
+AIRTIME_PIDS=""
+airtime_trace() {  # airtime_trace DIR SECONDS: one record every 2 s
+	local deadline=$((SECONDS + $2))
+	while [ $SECONDS -lt $deadline ]; do
+		{
+			echo "@ $(date +%s.%N)"
+			mutctl groups --json 2>/dev/null
+			echo
+			iw dev wlan0 station dump 2>/dev/null | grep -E '^Station|tx bitrate|tx packets|tx retries'
+		} >>"$1/airtime-trace.txt"
+		sleep 2
+	done
+}
+airtime_phases() {  # airtime_phases DIR STREAM_SECONDS
+	local dir=$1 fifth=$(($2 / 5)) i
+	python3 -c 'import socket, sys, time
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    for host in sys.argv[2:]:
+        sock.sendto(bytes(200), (host, 9))
+    time.sleep(0.1)' $(($2 + 10)) $(for i in $WATCHING; do echo 192.168.50.1$i; done) >/dev/null 2>&1 &
+	AIRTIME_PIDS="$AIRTIME_PIDS $!"
+	airtime_trace "$dir" $(($2 + 10)) &
+	AIRTIME_PIDS="$AIRTIME_PIDS $!"
+	sleep "$fifth"
+	date +%s.%N >"$dir/forced.t"
+	iw dev wlan0 set bitrates legacy-2.4 6 >>"$dir/iw.log" 2>&1 || log "iw set bitrates failed: $(tail -n 1 "$dir/iw.log")"
+	log "AP rates forced to 6 Mbit/s"
+	sleep $((fifth * 2))
+	date +%s.%N >"$dir/freed.t"
+	iw dev wlan0 set bitrates >>"$dir/iw.log" 2>&1 || log "iw set bitrates (reset) failed: $(tail -n 1 "$dir/iw.log")"
+	log "AP rates free again"
+}
+
 # --- one scenario --------------------------------------------------------------
 run_scenario() {  # NAME LOSS MODE
 	# Everything is written to the guest's tmpfs first and copied to the share
@@ -268,6 +316,8 @@ run_scenario() {  # NAME LOSS MODE
 	case $mode in mutd-leave*) stream=$((SECONDS_STREAM * 3)) ;; esac
 	# Two windows of telemetry, each long enough for several of mutd's samples (every 2 s).
 	[ "$mode" = mutd-telemetry ] && stream=$((SECONDS_STREAM * 2))
+	# Forced, switched, freed, back after the dwell: four times the stream.
+	[ "$mode" = mutd-airtime ] && stream=$((SECONDS_STREAM * 4))
 	mkdir -p "$dir"
 	log "scenario $name: loss $loss, $mode, ${stream}s at ${PPS} pps"
 	echo "$loss $mode $stream $PPS" >"$dir/params"
@@ -280,7 +330,7 @@ run_scenario() {  # NAME LOSS MODE
 	local medium_pid=$!
 	wait_until 30 grep -q registered "$dir/medium.log" || { log "medium did not register"; cat "$dir/medium.log" >>"$OUT/guest.log"; }
 	all_associated 60 || { log "stations not associated"; echo associate >"$dir/failed"; }
-	case $mode in mutd*) start_mutd "$dir" || echo mutd >"$dir/failed" ;; esac
+	case $mode in mutd*) start_mutd "$dir" "$mode" || echo mutd >"$dir/failed" ;; esac
 	iw dev wlan0 station dump >"$dir/ap-before.txt"
 	for i in $(seq 1 $STATIONS); do
 		ip netns exec sta$i tcpdump -i wlan$i -s 1500 -w "$dir/sta$i.pcap" "udp port $PORT" \
@@ -315,9 +365,11 @@ run_scenario() {  # NAME LOSS MODE
 	mutd-leave) station_leaves_and_returns "$dir" "$stream" disconnect $sender ;;
 	mutd-leave-kill) station_leaves_and_returns "$dir" "$stream" kill $sender ;;
 	mutd-telemetry) telemetry_samples "$dir" "$stream" "$medium_pid" ;;
+	mutd-airtime) airtime_phases "$dir" "$stream" ;;
 	esac
 	wait $sender
 	[ -n "$events" ] && kill "$events" 2>/dev/null
+	[ -n "$AIRTIME_PIDS" ] && { kill $AIRTIME_PIDS 2>/dev/null; wait $AIRTIME_PIDS 2>/dev/null; AIRTIME_PIDS=""; }
 	# A busy guest delivers late: wait until nothing moves any more (at most 60 s).
 	local now last="" still=0
 	for i in $(seq 1 60); do

@@ -78,7 +78,7 @@ cp "$here/guest.sh" "$here/medium.py" "$here/ts-replay" "$root/tools/mcast-join"
 need_bytes=$((pps * seconds * 1316))
 kbps=$((pps * 1316 * 8 / 1000))
 ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i "testsrc=size=640x360:rate=25" \
-	-f lavfi -i "sine=frequency=1000:sample_rate=48000" -t $((seconds * 3 + 65)) \
+	-f lavfi -i "sine=frequency=1000:sample_rate=48000" -t $((seconds * 4 + 65)) \
 	-c:v mpeg2video -b:v $((kbps - 150))k -minrate $((kbps - 150))k -maxrate $((kbps - 150))k -bufsize 500k \
 	-c:a mp2 -b:a 96k -f mpegts "$bed/stream.ts" \
 	|| { echo "test-wifi: ffmpeg could not make the stream"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -105,6 +105,10 @@ echo "leave-kill-mutd 0 mutd-leave-kill" >>"$bed/scenarios"
 # mutd's radio telemetry of the stations moves when one station's link gets lossy (no loss
 # at first; guest.sh raises it halfway).
 echo "telemetry-mutd 0 mutd-telemetry" >>"$bed/scenarios"
+# The AP's rates forced down and freed again: the airtime decision switches the group
+# to multicast and back, a bounded number of times (skipped where mutd has no station
+# telemetry to decide on).
+echo "airtime-mutd 0 mutd-airtime" >>"$bed/scenarios"
 if [ -n "${WIFI_ONLY:-}" ]; then
 	awk -v only=" $WIFI_ONLY " 'index(only, " " $1 " ")' "$bed/scenarios" >"$bed/scenarios.only"
 	mv "$bed/scenarios.only" "$bed/scenarios"
@@ -115,7 +119,7 @@ count=$(wc -l <"$bed/scenarios")
 # --- boot ------------------------------------------------------------------------
 accel=${MUT_WIFI_ACCEL:-tcg}
 case $accel in tcg) cpu="-accel tcg -cpu max" ;; kvm) cpu="-accel kvm -cpu host" ;; *) skip "MUT_WIFI_ACCEL must be tcg or kvm" ;; esac
-limit=$((300 + count * (seconds * 3 + 180)))
+limit=$((300 + count * (seconds * 4 + 180)))
 echo "test-wifi: booting the guest ($accel, 1 vCPU, 2 GiB), $count scenario(s) of ${seconds}s, limit ${limit}s"
 booted=$SECONDS
 # shellcheck disable=SC2086

@@ -39,6 +39,8 @@ public struct GroupReport: Equatable, Sendable {
         case translating
         case untranslatable
         case overMaxClients = "over_max_clients"
+        /// The airtime decision passes the original: copies would cost more air than it.
+        case multicastCheaper = "multicast_cheaper"
         case disabled
     }
 
@@ -56,6 +58,8 @@ public struct GroupReport: Equatable, Sendable {
     /// A mode string a newer daemon may extend; `Mode(rawValue:)` reads the known ones.
     public var mode: String
     public var clients: [ClientReport]
+    /// The airtime decision per radio its Wi-Fi members are on; empty without radio samples.
+    public var airtime: [AirtimeReport] = []
 
     public var translating: Bool { mode == Mode.translating.rawValue }
 
@@ -86,7 +90,8 @@ public struct GroupsReport: Equatable, Sendable {
     /// Builds the report from the snapshot the data plane uses (counters, merged members, mode)
     /// and the control plane's memberships (how each member was learned, when it expires).
     /// `now` is on the same monotonic clock as `MembershipOrigin.igmp(expiresAt:)`.
-    public init(table: ForwardingTable, memberships: [Membership], radios: [MACAddress: StationRadio] = [:], now: Double) {
+    public init(table: ForwardingTable, memberships: [Membership], radios: [MACAddress: StationRadio] = [:],
+                airtime: [AirtimeKey: AirtimeState] = [:], radioNames: [Int32: String] = [:], now: Double) {
         var origins: [MembershipKey: [Membership]] = [:]
         for m in memberships { origins[m.key, default: []].append(m) }
         var reports: [GroupReport] = []
@@ -120,6 +125,8 @@ public struct GroupsReport: Equatable, Sendable {
                 mode = .disabled
             } else if route.overLimit {
                 mode = .overMaxClients
+            } else if route.multicastCheaper {
+                mode = .multicastCheaper
             } else if route.members.contains(where: { $0.mac == nil }) {
                 mode = .untranslatable
             } else {
@@ -135,6 +142,7 @@ public struct GroupsReport: Equatable, Sendable {
                 passed: route.counters.passed.load(ordering: .relaxed),
                 mode: mode, clients: clients)
             if route.bridge != nil { report.bridgePort = route.interface.name }
+            report.airtime = Self.airtimeReports(for: route, radios: radios, airtime: airtime, radioNames: radioNames, now: now)
             reports.append(report)
         }
         self.init(groups: reports)
@@ -193,6 +201,7 @@ public struct GroupsReport: Equatable, Sendable {
         var nextClient = 1
         for (i, g) in groups.enumerated() {
             out += groupLines[i + 1] + "\n"
+            for a in g.airtime { out += "    " + a.line + "\n" }
             if !g.clients.isEmpty { out += clientLines[0] + "\n" }
             for _ in g.clients {
                 out += clientLines[nextClient] + "\n"
@@ -216,7 +225,7 @@ extension GroupReport {
             ("translating", .bool(translating)),
             ("mode", .string(mode)),
             ("clients", .array(clients.map(\.json))),
-        ])
+        ] + (airtime.isEmpty ? [] : [("airtime", .array(airtime.map(\.json)))]))
     }
 
     init(json: JSONValue, context: String) throws(ReportDecodingError) {
@@ -246,6 +255,13 @@ extension GroupReport {
             clients.append(try ClientReport(json: item, context: "\(context).clients[\(i)]"))
         }
         self.clients = clients
+        var airtime: [AirtimeReport] = []
+        if r.has("airtime") {
+            for (i, item) in try r.array("airtime").enumerated() {
+                airtime.append(try AirtimeReport(json: item, context: "\(context).airtime[\(i)]"))
+            }
+        }
+        self.airtime = airtime
     }
 
     static func address(_ r: ReportReader, _ key: String, _ context: String) throws(ReportDecodingError) -> IPAddress {

@@ -50,6 +50,7 @@ public enum MetricsExposition {
         one("mut_neighbour_failures_total", "counter", "Client neighbour entries that failed; their copies stopped.", status.neighbourFailures)
         one("mut_igmp_queries_sent_total", "counter", "IGMP general and group-specific queries mutd sent as querier.", status.queriesSent)
         one("mut_igmp_per_host_queries_sent_total", "counter", "IGMP queries mutd sent to one host's unicast MAC.", status.perHostQueriesSent)
+        one("mut_airtime_switches_total", "counter", "Airtime decisions that moved a (radio, group) between unicast copies and plain multicast.", status.airtimeSwitches)
         one("mut_groups", "gauge", "Current (interface, group) entries.", status.groups)
         one("mut_clients", "gauge", "Current (interface, group, client) subscriptions.", status.clients)
 

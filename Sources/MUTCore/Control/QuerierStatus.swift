@@ -83,5 +83,6 @@ extension ControlPlane {
         fillMLD(&report, now: now)
         report.stationEvents = stationEvents
         report.stationsLeft = stationsLeft
+        report.airtimeSwitches = airtime.switches
     }
 }

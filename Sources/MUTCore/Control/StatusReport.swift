@@ -31,6 +31,8 @@ public struct StatusReport: Equatable, Sendable {
     /// Wi-Fi station events heard from the access point (nl80211), and stations that left.
     public var stationEvents: UInt64 = 0
     public var stationsLeft: UInt64 = 0
+    /// Airtime decisions that changed a (radio, group) between copies and plain multicast.
+    public var airtimeSwitches: UInt64 = 0
     /// The IGMP querier of each interface and the timers in force there.
     public var queriers: [QuerierStatus] = []
     /// MLD messages snooped since start; nil (and left out of the report) until one is heard.
@@ -96,6 +98,7 @@ public struct StatusReport: Equatable, Sendable {
             ("per_host_queries_sent", .uint(perHostQueriesSent)),
             ("station_events", .uint(stationEvents)),
             ("stations_left", .uint(stationsLeft)),
+            ("airtime_switches", .uint(airtimeSwitches)),
             ("queriers", .array(queriers.map(\.json))),
         ] + mldMembers)
     }
@@ -125,6 +128,7 @@ public struct StatusReport: Equatable, Sendable {
         perHostQueriesSent = try r.uint64("per_host_queries_sent", default: 0)
         stationEvents = try r.uint64("station_events", default: 0)
         stationsLeft = try r.uint64("stations_left", default: 0)
+        airtimeSwitches = try r.uint64("airtime_switches", default: 0)
         passedByReason = try r.counts("passed_by_reason")
         queriers = []
         if r.has("queriers") {
@@ -166,6 +170,7 @@ public struct StatusReport: Equatable, Sendable {
             ["neighbour failures", String(neighbourFailures)],
             ["queries sent", "\(queriesSent) general/group, \(perHostQueriesSent) per-host"],
             ["wi-fi stations", "\(stationEvents) events, \(stationsLeft) left"],
+            ["airtime switches", String(airtimeSwitches)],
         ] + queriers.map { ["querier \($0.interface)", $0.line] } + mldRows
         return TextTable(columns: [.left, .left], rows: rows).lines.joined(separator: "\n") + "\n"
     }

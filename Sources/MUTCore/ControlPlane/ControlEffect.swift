@@ -44,12 +44,16 @@ public struct TableInputs: Equatable, Sendable {
     public var memberships: [Membership]
     /// Bridged mode: which bridge port (and VLAN) each host sits behind.
     public var portLocations: PortLocations
+    /// Per group, the stations whose radio sends it as plain multicast (the airtime decision).
+    public var multicastStations: [IPAddress: Set<MACAddress>]
 
-    public init(enabled: Bool, maxClients: Int?, memberships: [Membership], portLocations: PortLocations = PortLocations()) {
+    public init(enabled: Bool, maxClients: Int?, memberships: [Membership], portLocations: PortLocations = PortLocations(),
+                multicastStations: [IPAddress: Set<MACAddress>] = [:]) {
         self.enabled = enabled
         self.maxClients = maxClients
         self.memberships = memberships
         self.portLocations = portLocations
+        self.multicastStations = multicastStations
     }
 }
 

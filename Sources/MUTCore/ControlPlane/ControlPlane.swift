@@ -62,6 +62,10 @@ public struct ControlPlane {
     var departedStations: Set<MACAddress> = []
     /// The latest radio sample of each Wi-Fi station, by MAC (see `stationRadios`).
     public internal(set) var radios: [MACAddress: StationRadio] = [:]
+    /// Per (radio, group): copies or plain multicast, by airtime (see `AirtimeDecisions`).
+    public internal(set) var airtime: AirtimeDecisions
+    /// New radio samples since the last decision.
+    var airtimeDue = false
     /// Tables published since start (one per effective change).
     public private(set) var publications = 0
     var effects: [ControlEffect] = []
@@ -86,6 +90,7 @@ public struct ControlPlane {
         bootIDForSnapshot = bootID
         table = MembershipTable(config: config.membership)
         mldTable = MembershipTable(config: config.membership)
+        airtime = AirtimeDecisions(config: config.airtime)
         for link in interfaces {
             if config.querier && link.address == nil {
                 effects.append(.log(.warning, "\(link.name) has no IPv4 address: mutd cannot be the IGMP querier there"))
@@ -233,6 +238,9 @@ public struct ControlPlane {
         config.querier = next.querier
         config.querierVersion = next.querierVersion
         config.perHostQueries = next.perHostQueries
+        config.airtime = next.airtime
+        airtime.config = next.airtime
+        airtimeDue = true
         table.reconfigure(next.membership)
         mldTable.reconfigure(next.membership)
         tableIsStale = true
@@ -246,9 +254,10 @@ public struct ControlPlane {
     /// Rebuilds the membership list when an event may have changed it, and publishes a table
     /// only when what the data plane sees changed (or the mode did).
     mutating func settle(now: Double) {
-        guard membershipsChanged || tableIsStale else { return }
+        guard membershipsChanged || tableIsStale || airtimeDue else { return }
         membershipsChanged = false
         memberships = composeMemberships()
+        if decideAirtime(now: now) { tableIsStale = true }
         let forwarding = memberships.map(ForwardingEntry.init)
         guard forwarding != lastPublished || tableIsStale else { return }
         tableIsStale = false
@@ -256,9 +265,23 @@ public struct ControlPlane {
         neighbours.track(memberships, now: now, log: &effects)
         neighbours.keepPending(only: Set(memberships.map { NeighbourKey(interface: $0.interface, address: $0.host) }))
         effects.append(.publishTable(TableInputs(enabled: config.enabled, maxClients: config.maxClients, memberships: memberships,
-                                                 portLocations: portLocations)))
+                                                 portLocations: portLocations, multicastStations: airtime.multicastStations)))
         publications += 1
         save(now: now, force: true)
+    }
+
+    /// Runs the airtime decision over the current members; true when a (radio, group) switched
+    /// or one that was multicast went away, so that the table must be rebuilt.
+    private mutating func decideAirtime(now: Double) -> Bool {
+        airtimeDue = false
+        let before = airtime.multicastStations
+        let members = memberships.compactMap { m in m.mac.map { (group: m.group, mac: $0) } }
+        for (key, state) in airtime.decide(members: members, radios: radios, now: now) {
+            let rule = state.mode == .multicast
+                ? "> \(airtime.config.switchFactor.plainDescription) ×" : "< \(airtime.config.returnFactor.plainDescription) ×"
+            effects.append(.log(.info, "airtime: \(key.group) on radio \(key.apInterfaceIndex) now \(state.mode.rawValue): \(state.stations) station(s) cost \(Int(state.unicastMicros.rounded())) µs per packet as copies, \(rule) \(Int(state.multicastMicros.rounded())) µs as one multicast frame"))
+        }
+        return airtime.multicastStations != before
     }
 
     /// Static subscribers and IGMP memberships, each with the MAC last heard for its host.

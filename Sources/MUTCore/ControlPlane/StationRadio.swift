@@ -41,6 +41,8 @@ extension ControlPlane {
             sample.sampledAt = now
             radios[sample.mac] = sample
         }
+        airtime.observe(radios)
+        airtimeDue = true
         settle(now: now)
     }
 
