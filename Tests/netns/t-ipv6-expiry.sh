@@ -33,6 +33,9 @@ sink6 "$(client_ns 1)" c1
 sink6 "$(client_ns 2)" c2
 wait_sinks6 c1 c2
 wait_until 10 mld_joins 2 || fail "mutd did not log two MLD joins of $GROUP6"
+"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" status --json >"$WORKDIR/status.json" || fail "mutctl status failed"
+MLD_QUERIER=$("$PYTHON" -c 'import json, sys; q = json.load(open(sys.argv[1]))["mld_queriers"][0]; print(q["address"], q["origin"])' \
+	"$WORKDIR/status.json")
 send6 send --count "$COUNT" --rate "$RATE"
 sleep 1
 for type in 143 131; do
@@ -54,6 +57,7 @@ say "  client 2: $(get c2 frames) unique=$(get c2 own_unique) last copy #$(last_
 
 check "translator still running" translator_alive
 check "mutd became the MLD querier on lan0" grep -q "MLD querier on lan0: mutd queries as $ROUTER_LL" "$TRANSLATOR_LOG"
+check "mutctl status: the MLD querier of lan0 is mutd at $ROUTER_LL" eq "$MLD_QUERIER" "$ROUTER_LL mutd"
 check "mutd's MLDv2 queries on the wire from $ROUTER_LL (at least 5 in ~14 s)" ge "$(queries_from_router)" 5
 check "mutd expired client 2" grep -q "MLD: $C2_LL expired from $GROUP6" "$TRANSLATOR_LOG"
 not_expired() { ! grep -q "MLD: $1 expired" "$TRANSLATOR_LOG"; }
