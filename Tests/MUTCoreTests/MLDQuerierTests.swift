@@ -117,6 +117,13 @@ struct MLDQuerierTests {
         }
         #expect(!targets.isEmpty)
         #expect(Set(targets) == [C.macA], "only the MLDv1 member, never the MLDv2 one")
+        #expect(core.mldPerHostQueriesSent == UInt64(targets.count))
+        #expect(core.mldQueriesSent >= 2 && core.queriesSent >= 2, "each family counts its own")
+        var report = StatusReport(version: "t", enabled: true, interfaces: [C.lan], queues: [0], uptimeSeconds: 9)
+        core.fill(&report, now: 9)
+        #expect(report.mldQueriesSent == core.mldQueriesSent && report.mldPerHostQueriesSent == UInt64(targets.count))
+        let decoded = try StatusReport(json: report.json)
+        #expect(decoded.mldQueriesSent == core.mldQueriesSent && decoded.mldPerHostQueriesSent == UInt64(targets.count))
     }
 
     @Test func withoutALinkLocalAddressMutdSaysSoAndDoesNotQueryMLD() {

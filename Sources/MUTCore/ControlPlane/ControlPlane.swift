@@ -58,6 +58,8 @@ public struct ControlPlane {
     public private(set) var memberships: [Membership] = []
     public internal(set) var queriesSent: UInt64 = 0
     public internal(set) var perHostQueriesSent: UInt64 = 0
+    public internal(set) var mldQueriesSent: UInt64 = 0
+    public internal(set) var mldPerHostQueriesSent: UInt64 = 0
     /// Station events heard from the access point, and stations that left, since start.
     public internal(set) var stationEvents: UInt64 = 0
     public internal(set) var stationsLeft: UInt64 = 0

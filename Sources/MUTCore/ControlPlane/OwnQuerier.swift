@@ -245,8 +245,15 @@ extension ControlPlane {
         setOwnQuerier(family, key.interface, state)
     }
 
+    /// Counted per family: the IGMP counters (and their metric names) stay IGMP's.
     private mutating func send(_ frame: [UInt8], on interface: String, kind: QueryKind) {
         effects.append(.sendFrame(interface: interface, frame: frame, kind: kind))
-        if kind == .perHost { perHostQueriesSent &+= 1 } else { queriesSent &+= 1 }
+        let isMLD = ControlPlane.carriesIPv6(frame.withUnsafeBytes { UnsafeRawBufferPointer($0) })
+        switch (isMLD, kind == .perHost) {
+        case (false, true): perHostQueriesSent &+= 1
+        case (false, false): queriesSent &+= 1
+        case (true, true): mldPerHostQueriesSent &+= 1
+        case (true, false): mldQueriesSent &+= 1
+        }
     }
 }
