@@ -55,6 +55,9 @@ say "  MLD queries from $ROUTER_LL seen by client 1: $(queries_from_router)"
 say "  client 1: $(get c1 frames) unique=$(get c1 own_unique)"
 say "  client 2: $(get c2 frames) unique=$(get c2 own_unique) last copy #$(last_own c2)"
 
+"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" status --json >"$WORKDIR/status-end.json" || fail "mutctl status failed"
+check "mutctl status: MLD queries counted apart from IGMP's (mld_queries_sent ≥ 5)" \
+	ge "$(json_get "$WORKDIR/status-end.json" mld_queries_sent)" 5
 check "translator still running" translator_alive
 check "mutd became the MLD querier on lan0" grep -q "MLD querier on lan0: mutd queries as $ROUTER_LL" "$TRANSLATOR_LOG"
 check "mutctl status: the MLD querier of lan0 is mutd at $ROUTER_LL" eq "$MLD_QUERIER" "$ROUTER_LL mutd"
