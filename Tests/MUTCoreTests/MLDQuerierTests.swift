@@ -126,6 +126,27 @@ struct MLDQuerierTests {
         #expect(decoded.mldQueriesSent == core.mldQueriesSent && decoded.mldPerHostQueriesSent == UInt64(targets.count))
     }
 
+    @Test func anMLDLeaveIsFollowedByGroupQueriesToTheGroup() throws {
+        var core = Self.core()
+        C.turn(&core, at: 0, heard: [(M.v1(131, from: M.hostA, mac: C.macA), .incoming)])
+        var groupQueries: [[UInt8]] = []
+        var t = 0.25
+        groupQueries += Self.mldQueries(C.turn(&core, at: t, heard: [(M.v1(132, from: M.hostA, mac: C.macA), .incoming)]))
+            .filter { $0.0 == .groupSpecific }.map(\.1)
+        while t < 3 {
+            t += 0.25
+            groupQueries += Self.mldQueries(C.turn(&core, at: t)).filter { $0.0 == .groupSpecific }.map(\.1)
+        }
+        #expect(groupQueries.count == 2, "robustness 2: two last-listener queries")
+        for frame in groupQueries {
+            let packet = try Self.parse(frame)
+            guard case .query(let query) = packet.message else { Issue.record("not a query"); continue }
+            #expect(query.group == M.group && packet.destination == M.group && query.maxResponseMilliseconds == 1000)
+            #expect(frame.withUnsafeBytes { MACAddress($0, at: 0) } == MLDQueryFrame.multicastMAC(M.group))
+        }
+        #expect(C.queries(C.turn(&core, at: 3.25)).allSatisfy { $0.0 != .groupSpecific })
+    }
+
     @Test func withoutALinkLocalAddressMutdSaysSoAndDoesNotQueryMLD() {
         var core = Self.core(linkLocal: nil)
         let effects = C.turn(&core, at: 0)
