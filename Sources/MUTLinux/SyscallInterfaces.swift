@@ -71,6 +71,26 @@ extension Syscall {
         return IPv4Address(UInt32(bigEndian: address))
     }
 
+    /// The interface's IPv6 link-local address (getifaddrs), the lowest when it has several;
+    /// nil when it has none.
+    public static func interfaceIPv6LinkLocal(_ name: String) -> IPv6Address? {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return nil }
+        defer { freeifaddrs(list) }
+        var found: [IPv6Address] = []
+        var entry: UnsafeMutablePointer<ifaddrs>? = first
+        while let current = entry {
+            defer { entry = current.pointee.ifa_next }
+            guard let socketAddress = current.pointee.ifa_addr, socketAddress.pointee.sa_family == UInt16(AF_INET6),
+                  let interfaceName = current.pointee.ifa_name, String(cString: interfaceName) == name else { continue }
+            let address = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                withUnsafeBytes(of: pointer.pointee.sin6_addr) { IPv6Address($0, at: 0) }
+            }
+            if address.isLinkLocal { found.append(address) }
+        }
+        return found.min()
+    }
+
     /// The bridge an interface is a port of (its sysfs `master` link), nil when it is none's.
     public static func bridgeMaster(of port: String) -> String? {
         guard InterfaceName.isValid(port), Glibc.access("/sys/class/net/\(port)/brport", F_OK) == 0 else { return nil }

@@ -42,7 +42,8 @@ struct DaemonSockets {
                 throw DaemonError("interface \(name): cannot read its MAC address: \(error.message)")
             }
             guard mac.isUnicast else { throw DaemonError("interface \(name) has no Ethernet address (is it an Ethernet or Wi-Fi interface?)") }
-            served.append(ServedInterface(name: name, index: index, mac: mac, address: Syscall.interfaceIPv4(name, using: probe)))
+            served.append(ServedInterface(name: name, index: index, mac: mac, address: Syscall.interfaceIPv4(name, using: probe),
+                                          linkLocal: Syscall.interfaceIPv6LinkLocal(name)))
         }
         interfaces = served
         let infos = served.map { InterfaceInfo(name: $0.name, index: $0.index, mac: $0.mac) }

@@ -44,7 +44,7 @@ struct Mutd: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "error, warning, info or debug (default info).")
     var logLevel: String?
 
-    @Flag(help: "Send IGMP queries on interfaces where no other querier is heard.")
+    @Flag(help: "Send IGMP and MLD queries on interfaces where no other querier is heard.")
     var querier = false
 
     @Option(name: .customLong("querier-version"), help: "IGMP version of mutd's queries: 2 or 3 (default 3).")

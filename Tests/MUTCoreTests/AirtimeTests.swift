@@ -22,7 +22,7 @@ struct AirtimeTests {
     }
 
     /// A poll of the AP: every station in `rates` (kbit/s) with the given cumulative counters.
-    static func sample(_ core: inout ControlPlane, at now: Double, _ rates: [MACAddress: UInt32],
+    @discardableResult static func sample(_ core: inout ControlPlane, at now: Double, _ rates: [MACAddress: UInt32],
                        packets: UInt32 = 1000, retries: UInt32 = 0) -> [ControlEffect] {
         let samples = rates.map { StationRadio(mac: $0.key, apInterfaceIndex: radio, txBitrateKbps: $0.value,
                                                txPackets: packets, txRetries: retries) }

@@ -45,6 +45,8 @@ public enum MetricsExposition {
         if let mld = status.mld {
             family("mut_mld_messages_total", "counter", "MLD messages snooped, by type (present once MLD is heard).",
                    StatusReport.mldLabels.map { ([("type", $0.0)], String(mld[$0.1])) })
+            one("mut_mld_queries_sent_total", "counter", "MLD general and group-specific queries mutd sent as querier.", status.mldQueriesSent)
+            one("mut_mld_per_host_queries_sent_total", "counter", "MLD queries mutd sent to one host's unicast MAC.", status.mldPerHostQueriesSent)
         }
         one("mut_refused_entries_total", "counter", "Memberships refused because the table was full.", status.refusedEntries)
         one("mut_neighbour_failures_total", "counter", "Client neighbour entries that failed; their copies stopped.", status.neighbourFailures)

@@ -10,6 +10,8 @@ extension StatusReport {
         return [
             ("mld", .object(Self.mldLabels.map { ($0.0, .uint(mld[$0.1])) })),
             ("mld_queriers", .array(mldQueriers.map(\.json))),
+            ("mld_queries_sent", .uint(mldQueriesSent)),
+            ("mld_per_host_queries_sent", .uint(mldPerHostQueriesSent)),
         ]
     }
 
@@ -19,6 +21,8 @@ extension StatusReport {
         let read = try r.counts("mld")
         for (label, field) in Self.mldLabels { counts[field] = read[label] ?? 0 }
         mld = counts
+        mldQueriesSent = try r.uint64("mld_queries_sent", default: 0)
+        mldPerHostQueriesSent = try r.uint64("mld_per_host_queries_sent", default: 0)
         if r.has("mld_queriers") {
             for item in try r.array("mld_queriers") { mldQueriers.append(try QuerierStatus(json: item)) }
         }
@@ -27,7 +31,9 @@ extension StatusReport {
     var mldRows: [[String]] {
         guard let mld else { return [] }
         let counts = Self.mldLabels.map { "\($0.0) \(mld[$0.1])" }.joined(separator: ", ")
-        return [["mld", counts]] + mldQueriers.map { ["mld querier \($0.interface)", $0.line] }
+        let sent = mldQueriesSent + mldPerHostQueriesSent > 0
+            ? [["mld queries sent", "\(mldQueriesSent) general/group, \(mldPerHostQueriesSent) per-host"]] : []
+        return [["mld", counts]] + mldQueriers.map { ["mld querier \($0.interface)", $0.line] } + sent
     }
 }
 
@@ -37,6 +43,8 @@ extension ControlPlane {
         let stats = mldTable.stats
         guard stats.messages != IGMPMessageCounts() else { return }
         report.mld = stats.messages
+        report.mldQueriesSent = mldQueriesSent
+        report.mldPerHostQueriesSent = mldPerHostQueriesSent
         report.mldQueriers = interfaces.compactMap { link in
             guard let record = mldTable.querier(interface: link.name), record.presentUntil > now else { return nil }
             return QuerierStatus(interface: link.name, record: record, timers: mldTable.timers(interface: link.name))

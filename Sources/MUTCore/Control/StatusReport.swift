@@ -39,6 +39,9 @@ public struct StatusReport: Equatable, Sendable {
     public var mld: IGMPMessageCounts?
     /// The MLD querier of each interface where one was heard.
     public var mldQueriers: [QuerierStatus] = []
+    /// MLD queries mutd sent as querier (general and group-specific), and per-host ones.
+    public var mldQueriesSent: UInt64 = 0
+    public var mldPerHostQueriesSent: UInt64 = 0
 
     public init(version: String, enabled: Bool, interfaces: [String], queues: [Int], uptimeSeconds: Int64) {
         self.version = version

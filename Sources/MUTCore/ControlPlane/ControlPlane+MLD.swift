@@ -20,9 +20,11 @@ extension ControlPlane {
             return
         }
         if case .query = packet.message {
-            let origin: QuerierOrigin = direction == .outgoing ? .thisHost : .otherHost
+            let ownAddress = link(interface)?.linkLocal
+            let origin: QuerierOrigin = direction == .outgoing || packet.senderIP == ownAddress ? .thisHost : .otherHost
             record(mldTable.handle(packet.message, interface: interface, hostMAC: packet.senderMAC, hostIP: packet.senderIP,
                                    now: now, querierOrigin: origin))
+            stepBackIfOutranked(interface: interface, family: .mld)
         } else if direction == .incoming {
             record(mldTable.handle(packet.message, interface: interface, hostMAC: packet.senderMAC, hostIP: packet.senderIP,
                                    now: now))

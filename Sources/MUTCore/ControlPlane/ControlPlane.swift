@@ -1,17 +1,19 @@
 /// An interface mutd serves, as the control plane needs it: its name and kernel index (for
-/// neighbour messages), its MAC and IPv4 address (the source of mutd's queries; nil when it has
-/// none, and mutd then cannot query there).
+/// neighbour messages), its MAC, IPv4 address and IPv6 link-local address (the sources of
+/// mutd's IGMP and MLD queries; nil when it has none, and mutd then cannot query there).
 public struct ServedInterface: Equatable, Sendable {
     public var name: String
     public var index: Int32
     public var mac: MACAddress
     public var address: IPv4Address?
+    public var linkLocal: IPv6Address?
 
-    public init(name: String, index: Int32, mac: MACAddress, address: IPv4Address?) {
+    public init(name: String, index: Int32, mac: MACAddress, address: IPv4Address?, linkLocal: IPv6Address? = nil) {
         self.name = name
         self.index = index
         self.mac = mac
         self.address = address
+        self.linkLocal = linkLocal
     }
 }
 
@@ -49,12 +51,15 @@ public struct ControlPlane {
     public internal(set) var mldTable: MembershipTable
     var neighbours = NeighbourCache()
     var queriers: [String: OwnQuerier] = [:]
+    var mldQueriers: [String: OwnQuerier] = [:]
     /// Static subscribers added with `mutctl add` since start: a reload keeps them.
     public private(set) var runtimeStatics: [StaticSubscriber] = []
     /// Every membership with the MAC copies go to: what the table was last built from.
     public private(set) var memberships: [Membership] = []
     public internal(set) var queriesSent: UInt64 = 0
     public internal(set) var perHostQueriesSent: UInt64 = 0
+    public internal(set) var mldQueriesSent: UInt64 = 0
+    public internal(set) var mldPerHostQueriesSent: UInt64 = 0
     /// Station events heard from the access point, and stations that left, since start.
     public internal(set) var stationEvents: UInt64 = 0
     public internal(set) var stationsLeft: UInt64 = 0
@@ -95,9 +100,14 @@ public struct ControlPlane {
             if config.querier && link.address == nil {
                 effects.append(.log(.warning, "\(link.name) has no IPv4 address: mutd cannot be the IGMP querier there"))
             }
-            var querier = OwnQuerier(startupQueriesLeft: config.membership.defaultTimers.robustness)
-            if link.address == nil || !config.querier { querier.nextQueryAt = .infinity }
-            queriers[link.name] = querier
+            if config.querier && link.linkLocal == nil {
+                effects.append(.log(.warning, "\(link.name) has no IPv6 link-local address: mutd cannot be the MLD querier there"))
+            }
+            for family in QueryFamily.allCases {
+                var querier = OwnQuerier(startupQueriesLeft: config.membership.defaultTimers.robustness)
+                if link.querierAddress(family) == nil || !config.querier { querier.nextQueryAt = .infinity }
+                setOwnQuerier(family, link.name, querier)
+            }
         }
     }
 
@@ -172,7 +182,7 @@ public struct ControlPlane {
     /// The earliest time `tick` has work to do.
     public func nextDeadline() -> Double? {
         var deadlines = [table.nextDeadline(), mldTable.nextDeadline(), neighbours.nextResolutionAt, lastSaveTime + Self.saveInterval].compactMap { $0 }
-        deadlines += queriers.values.flatMap(\.deadlines)
+        deadlines += queriers.values.flatMap(\.deadlines) + mldQueriers.values.flatMap(\.deadlines)
         return deadlines.min()
     }
 
@@ -230,9 +240,13 @@ public struct ControlPlane {
         }
         config.membership = next.membership
         if next.querier != config.querier {
-            for link in interfaces where link.address != nil {
-                queriers[link.name]?.active = false
-                queriers[link.name]?.nextQueryAt = next.querier ? now : .infinity
+            for link in interfaces {
+                for family in QueryFamily.allCases where link.querierAddress(family) != nil {
+                    guard var state = ownQuerier(family, link.name) else { continue }
+                    state.active = false
+                    state.nextQueryAt = next.querier ? now : .infinity
+                    setOwnQuerier(family, link.name, state)
+                }
             }
         }
         config.querier = next.querier
