@@ -6,7 +6,9 @@
 #   mpegts_require
 #   mpegts_run GROUP URL_HOST SENDER_URL_OPTIONS [BEFORE_SEND_COMMAND...]
 #       URL_HOST is GROUP as an ffmpeg/VLC URL wants it ("[ff3e::1]" for IPv6);
-#       BEFORE_SEND_COMMAND runs once the players listen (e.g. wait for their MLD joins)
+#       BEFORE_SEND_COMMAND runs once the players listen (e.g. wait for their MLD joins);
+#       the command named by $MPEGTS_AFTER_SEND, if set, once the sender is done (the
+#       players still members)
 #   mpegts_verdicts GROUP ETHERTYPE     (ETHERTYPE as ts-check prints it: 0x0800, 0x86dd)
 #   mpegts_mutd_verdicts
 
@@ -93,6 +95,7 @@ mpegts_run() {
 	wait "$SENDER_PID" 2>/dev/null; sender_status=$?
 	forget "$SENDER_PID"
 	[ "$sender_status" -eq 0 ] || fail "ffmpeg sender failed (exit $sender_status): $(tail -n 3 "$WORKDIR/sender.log")"
+	if [ -n "${MPEGTS_AFTER_SEND:-}" ]; then "$MPEGTS_AFTER_SEND"; fi
 	# ffmpeg reads behind the live edge (it probes the input for up to 5 s, then
 	# catches up), and its MPEG-TS demuxer completes a PES only when the next one
 	# starts or the input ends: so it is told to end its input after 15 s without data

@@ -5,7 +5,8 @@
 # on client 1, VLC or a second ffmpeg on client 2; no static entry).  Verdicts as in
 # t-mpegts.sh (zero continuity errors on each wire and at each player, every video frame
 # recorded, every TS packet), plus: every datagram reached each client as a frame to its
-# own MAC with EtherType 0x86DD, the destination address still the group.
+# own MAC with EtherType 0x86DD, the destination address still the group; `mutctl groups`
+# shows the sender's address (bound with localaddr) as the group's source.
 # shellcheck source=Tests/netns/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=Tests/netns/lib6.sh
@@ -35,7 +36,16 @@ sys.exit(0 if set(sys.argv[2:]) <= macs else 1)' "$GROUP6" "$(client_mac 1)" "$(
 }
 wait_for_joins() { wait_until 10 both_players_joined || fail "mutd did not learn both players from MLD"; }
 
+# groups_json_now: `mutctl groups --json` while the players are still members (after the
+# stream they leave and the group goes).
+groups_json_now() {
+	"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups --json >"$WORKDIR/groups-during.json" 2>&1
+}
+MPEGTS_AFTER_SEND=groups_json_now
 mpegts_run "$GROUP6" "[$GROUP6]" "&localaddr=$SOURCE6" wait_for_joins
 mpegts_verdicts "$GROUP6" 0x86dd
+check "mutctl groups --json: the sender's address as the group's source" eq "$("$PYTHON" -c \
+	'import json,sys; print(" ".join(s for g in json.load(open(sys.argv[1]))["groups"] for s in g["sources"]))' \
+	"$WORKDIR/groups-during.json")" "$SOURCE6"
 mpegts_mutd_verdicts
 finish
