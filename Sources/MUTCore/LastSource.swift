@@ -28,32 +28,59 @@ public final class LastSource: Sendable {
     @inline(__always)
     public func store(_ address: IPAddress) {
         let (newHigh, newLow) = Self.halves(address)
-        let current = generation.load(ordering: .acquiring)
-        if current & 1 == 0, high.load(ordering: .relaxed) == newHigh, low.load(ordering: .relaxed) == newLow {
+        if let snapshot = beginRead(), snapshot.high == newHigh, snapshot.low == newLow, isUnchanged(since: snapshot) {
             return
         }
-        guard current & 1 == 0,
-              generation.compareExchange(expected: current, desired: current &+ 1, ordering: .acquiringAndReleasing).exchanged
-        else { return }  // another writer is storing: skip, never wait
-        high.store(newHigh, ordering: .relaxed)
-        low.store(newLow, ordering: .relaxed)
-        generation.store(current &+ 2, ordering: .releasing)
+        guard let started = beginWrite() else { return }  // another writer is storing: skip, never wait
+        writeHalves(high: newHigh, low: newLow)
+        endWrite(started)
     }
 
     /// The stored address; nil when none was stored yet, or when writers kept changing it
     /// through `attempts` consistent-read tries.
     public func load(attempts: Int = 64) -> IPAddress? {
         for _ in 0..<max(1, attempts) {
-            let before = generation.load(ordering: .acquiring)
-            guard before & 1 == 0 else { continue }
-            let readHigh = high.load(ordering: .relaxed)
-            let readLow = low.load(ordering: .relaxed)
-            atomicMemoryFence(ordering: .acquiring)
-            guard generation.load(ordering: .relaxed) == before else { continue }
-            return Self.address(high: readHigh, low: readLow)
+            guard let snapshot = beginRead(), isUnchanged(since: snapshot) else { continue }
+            return Self.address(high: snapshot.high, low: snapshot.low)
         }
         return nil
     }
+
+    // The protocol's steps, apart so that the tests can interleave them.
+
+    /// Reads both halves; nil while a write is under way. Valid only if `isUnchanged` after.
+    @inline(__always)
+    func beginRead() -> (generation: UInt64, high: UInt64, low: UInt64)? {
+        let generation = generation.load(ordering: .acquiring)
+        guard generation & 1 == 0 else { return nil }
+        return (generation, high.load(ordering: .relaxed), low.load(ordering: .relaxed))
+    }
+
+    /// No write started since the snapshot: its halves belong together.
+    @inline(__always)
+    func isUnchanged(since snapshot: (generation: UInt64, high: UInt64, low: UInt64)) -> Bool {
+        atomicMemoryFence(ordering: .acquiring)
+        return generation.load(ordering: .relaxed) == snapshot.generation
+    }
+
+    /// Makes the generation odd; nil when another writer holds it.
+    @inline(__always)
+    func beginWrite() -> UInt64? {
+        let current = generation.load(ordering: .relaxed)
+        guard current & 1 == 0,
+              generation.compareExchange(expected: current, desired: current &+ 1, ordering: .acquiringAndReleasing).exchanged
+        else { return nil }
+        return current
+    }
+
+    @inline(__always)
+    func writeHalves(high newHigh: UInt64, low newLow: UInt64) {
+        high.store(newHigh, ordering: .relaxed)
+        low.store(newLow, ordering: .relaxed)
+    }
+
+    @inline(__always)
+    func endWrite(_ started: UInt64) { generation.store(started &+ 2, ordering: .releasing) }
 
     /// How many stores changed the value (a store of the value already there is not counted).
     public var changes: UInt64 { generation.load(ordering: .relaxed) / 2 }
