@@ -75,8 +75,8 @@ public final class GroupCounters: Sendable {
     public let bytes = Atomic<UInt64>(0)
     public let copies = Atomic<UInt64>(0)
     public let passed = Atomic<UInt64>(0)
-    /// The last source seen sending to this group (host order; 0 = none yet).
-    public let lastSource = Atomic<UInt32>(0)
+    /// The last source seen sending to this group, either family.
+    public let lastSource = LastSource()
     public init() {}
 }
 

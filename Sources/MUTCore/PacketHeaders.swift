@@ -74,7 +74,4 @@ public struct IPSummary: Equatable, Sendable {
         return IPSummary(source: .v6(IPv6Address(packet, at: 8)), destination: .v6(IPv6Address(packet, at: 24)),
                          totalLength: totalLength)
     }
-
-    /// The low 32 bits of an IPv4 source for the route's last-source counter; 0 for IPv6.
-    public var lastSourceValue: UInt32 { source.v4?.value ?? 0 }
 }

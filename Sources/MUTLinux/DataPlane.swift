@@ -107,7 +107,7 @@ public final class DataPlane: @unchecked Sendable {
         if let route {
             route.counters.packets.wrappingAdd(1, ordering: .relaxed)
             route.counters.bytes.wrappingAdd(UInt64(packet.payload.count), ordering: .relaxed)
-            route.counters.lastSource.store(summary.lastSourceValue, ordering: .relaxed)
+            route.counters.lastSource.store(summary.source)
         }
         switch verdict {
         case .pass(let reason):

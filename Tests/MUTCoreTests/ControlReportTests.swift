@@ -138,7 +138,7 @@ func sampleGroups() -> GroupsReport {
         let table = ForwardingTable.build(enabled: true, maxClients: nil, interfaces: [wlan], memberships: memberships, previous: nil)
         let route = table.routes[RouteKey(interfaceIndex: 3, group: group)]!
         route.counters.packets.store(10, ordering: .relaxed)
-        route.counters.lastSource.store(IPv4Address(10, 0, 0, 5).value, ordering: .relaxed)
+        route.counters.lastSource.store(.v4(IPv4Address(10, 0, 0, 5)))
         route.members[0].counters.copies.store(7, ordering: .relaxed)
 
         let report = GroupsReport(table: table, memberships: memberships, now: 900.0)

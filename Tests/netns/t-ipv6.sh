@@ -48,6 +48,14 @@ kill -USR1 "$PID_c2"
 say "client 2 leaves (MLDv1 done) at about packet $((3 * RATE))"
 wait_until 20 test -s "$WORKDIR/send.json" || fail "the sender did not finish: $(cat "$WORKDIR/send.log")"
 sleep 0.5
+"$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups --json >"$WORKDIR/groups-after.json" || fail "mutctl groups failed"
+# Before the sinks stop: client 1's socket closing sends its leave and the group goes. The
+# sender's address is the kernel's pick of the source namespace's two.
+check "mutctl groups --json: the stream's IPv6 source shown" "$PYTHON" -c '
+import json, sys
+sources = [g["sources"] for g in json.load(open(sys.argv[1]))["groups"] if g["group"] == sys.argv[2]]
+sys.exit(0 if len(sources) == 1 and len(sources[0]) == 1 and sources[0][0] in sys.argv[3:] else 1)' \
+	"$WORKDIR/groups-after.json" "$GROUP6" "$SOURCE6" "$SOURCE6_B"
 for name in source c1 c2 c3; do stop_pid "$(eval echo "\$PID_$name")" TERM; done
 
 get() { get6 "$@"; }

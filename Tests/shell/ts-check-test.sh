@@ -2,7 +2,7 @@
 # tools/ts-check against transport streams built here byte by byte, so each rule is
 # pinned: clean stream, a lost packet, an allowed duplicate, a second duplicate, a
 # packet without payload (counter kept), the discontinuity indicator, the null PID,
-# a broken sync byte; and the pcap reader (Ethernet/IPv4/UDP, MAC classes).
+# a broken sync byte; and the pcap reader (Ethernet/IPv4 and IPv6/UDP, MAC classes).
 # No root, no ffmpeg.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -61,6 +61,20 @@ with open(out + "/lossy.pcap", "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
     for n, fr in enumerate(lossy):
         f.write(struct.pack("<IIII", n, 0, len(fr), len(fr)) + fr)
+# IPv6: one frame to the own MAC, one to the group's 33:33 MAC, one with a hop-by-hop
+# header first (not walked: not counted).
+def frame6(dst_mac, payload, next_header=17):
+    udp = struct.pack("!HHHH", 40000, 5000, 8 + len(payload), 0) + payload
+    ip = struct.pack("!IHBB16s16s", 0x60000000, len(udp), next_header, 15,
+                     socket.inet_pton(socket.AF_INET6, "2001:db8:1::2"),
+                     socket.inet_pton(socket.AF_INET6, "ff3e::8000:1"))
+    return bytes.fromhex(dst_mac.replace(":", "")) + bytes.fromhex("020000000001") + b"\x86\xdd" + ip + udp
+frames6 = [frame6(own, stream([0, 1, 2])), frame6("33:33:80:00:00:01", stream([3, 4])),
+           frame6(own, stream([5]), next_header=0)]
+with open(out + "/wire6.pcap", "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
+    for n, fr in enumerate(frames6):
+        f.write(struct.pack("<IIII", n, 0, len(fr), len(fr)) + fr)
 open(out + "/not.pcap", "wb").write(b"garbage")
 PY
 
@@ -96,6 +110,10 @@ expect "broken sync byte"                        1 "$tmp/bad-sync.ts" sync_error
 expect "pcap: port filter, MAC classes, continuity" 0 --pcap "$tmp/wire.pcap" --port 5000 --own-mac 02:00:00:00:02:11 \
 	wire.frames=5 wire.to_own_mac=3 wire.to_group_mac=1 wire.to_other_mac=1 packets=35 cc_errors=0
 expect "pcap: a lost datagram shows"             1 --pcap "$tmp/lossy.pcap" --port 5000 cc_errors=1 wire.frames=4
+expect "pcap: IPv6 frames, the group's 33:33 MAC" 0 --pcap "$tmp/wire6.pcap" --port 5000 --own-mac 02:00:00:00:02:11 \
+	wire.frames=2 wire.to_own_mac=1 wire.to_group_mac=1 packets=5 cc_errors=0 \
+	'wire.ethertypes={"0x86dd": 2}' 'wire.dst_ips={"ff3e::8000:1": 2}'
+expect "pcap: IPv4 frames counted by EtherType"  0 --pcap "$tmp/wire.pcap" --port 5000 'wire.ethertypes={"0x0800": 5}'
 expect "not a pcap: exit 2"                      2 --pcap "$tmp/not.pcap"
 
 if [ $failures -gt 0 ]; then echo "FAIL: $failures check(s)"; exit 1; fi

@@ -132,10 +132,9 @@ public struct GroupsReport: Equatable, Sendable {
             } else {
                 mode = .translating
             }
-            let lastSource = route.counters.lastSource.load(ordering: .relaxed)
             var report = GroupReport(
                 interface: route.bridge ?? route.interface.name, group: route.group,
-                sources: lastSource == 0 || route.group.isIPv6 ? [] : [.v4(IPv4Address(lastSource))],
+                sources: route.counters.lastSource.load().map { [$0] } ?? [],
                 packets: route.counters.packets.load(ordering: .relaxed),
                 bytes: route.counters.bytes.load(ordering: .relaxed),
                 copies: route.counters.copies.load(ordering: .relaxed),
