@@ -88,6 +88,30 @@ struct StationTests {
         #expect(core.memberships.map(\.host) == v4(C.hostA))
     }
 
+    @Test func anAssociatedStationIsAskedAgainAfterItsHandshake() {
+        var core = C.core()
+        core.start(savedState: nil, now: 0)
+        core.station(StationEvent(kind: .associated, interfaceIndex: 9, mac: C.macA), on: C.lan, now: 10)
+        #expect(C.queries(core.takeEffects()).count == 1)
+        #expect(core.nextDeadline().map { $0 <= 11 } == true)
+        // The query at once may have met a station still in its WPA handshake: asked at 1 s and 3 s.
+        var askedAt: [Double] = []
+        for step in 1...100 {
+            let now = 10 + Double(step) * 0.1
+            core.tick(now: now)
+            for query in C.queries(core.takeEffects()) where Array(query.1.prefix(6)) == C.macBytes(C.macA) { askedAt.append(now) }
+        }
+        #expect(askedAt.count == 2)
+        #expect(askedAt.first.map { abs($0 - 11) < 0.05 } == true)
+        #expect(askedAt.last.map { abs($0 - 13) < 0.05 } == true)
+        // A station that leaves before then is not asked again.
+        core.station(StationEvent(kind: .associated, interfaceIndex: 9, mac: C.macB), on: C.lan, now: 30)
+        core.station(StationEvent(kind: .left, interfaceIndex: 9, mac: C.macB), on: C.lan, now: 30.5)
+        _ = core.takeEffects()
+        core.tick(now: 40)
+        #expect(C.queries(core.takeEffects()).filter { Array($0.1.prefix(6)) == C.macBytes(C.macB) }.isEmpty)
+    }
+
     @Test func aStaticSubscribersStationLeavingStopsItsCopies() {
         var core = C.core(statics: [StaticSubscriber(group: C.group, client: C.hostA, interface: C.lan)])
         core.start(savedState: nil, now: 0)

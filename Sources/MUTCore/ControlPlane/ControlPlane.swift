@@ -65,6 +65,8 @@ public struct ControlPlane {
     public internal(set) var stationsLeft: UInt64 = 0
     /// Stations that left, so that one coming back is recognised (bounded: cleared on return).
     var departedStations: Set<MACAddress> = []
+    /// Stations that associated, to be asked again for their groups (see `station`).
+    var stationQueries: [(mac: MACAddress, interface: String, at: Double)] = []
     /// The latest radio sample of each Wi-Fi station, by MAC (see `stationRadios`).
     public internal(set) var radios: [MACAddress: StationRadio] = [:]
     /// Per (radio, group): copies or plain multicast, by airtime (see `AirtimeDecisions`).
@@ -168,6 +170,7 @@ public struct ControlPlane {
         record(mldTable.expire(now: now))
         expirePortLocations(now: now)
         sendDueQueries(now: now)
+        askDueStations(now: now)
         if refusedSinceLog > 0 && now - lastRefusalLog >= Self.refusalLogInterval {
             let limits = table.config.limits
             effects.append(.log(.warning, "IGMP: refused \(refusedSinceLog) new membership(s) in the last \(Int(Self.refusalLogInterval)) s (limits: \(limits.maxGroups) groups, \(limits.maxHostsPerGroup) hosts per group, \(limits.maxEntries) entries)"))
@@ -183,6 +186,7 @@ public struct ControlPlane {
     public func nextDeadline() -> Double? {
         var deadlines = [table.nextDeadline(), mldTable.nextDeadline(), neighbours.nextResolutionAt, lastSaveTime + Self.saveInterval].compactMap { $0 }
         deadlines += queriers.values.flatMap(\.deadlines) + mldQueriers.values.flatMap(\.deadlines)
+        deadlines += stationQueries.map(\.at)
         return deadlines.min()
     }
 

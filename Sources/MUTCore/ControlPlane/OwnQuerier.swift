@@ -135,7 +135,7 @@ extension ControlPlane {
     /// The version mutd queries in: `--querier-version` for IGMP, always 2 for MLD.
     private func ownVersion(_ family: QueryFamily) -> Int { family == .igmp ? config.querierVersion : 2 }
 
-    private func queryFrame(_ family: QueryFamily, group: IPAddress? = nil, link: ServedInterface, own: IPAddress, version: Int,
+    func queryFrame(_ family: QueryFamily, group: IPAddress? = nil, link: ServedInterface, own: IPAddress, version: Int,
                             destinationMAC: MACAddress? = nil, maxResponseTime: Double? = nil) -> [UInt8] {
         let timers = config.membership.defaultTimers
         switch own {
@@ -246,7 +246,7 @@ extension ControlPlane {
     }
 
     /// Counted per family: the IGMP counters (and their metric names) stay IGMP's.
-    private mutating func send(_ frame: [UInt8], on interface: String, kind: QueryKind) {
+    mutating func send(_ frame: [UInt8], on interface: String, kind: QueryKind) {
         effects.append(.sendFrame(interface: interface, frame: frame, kind: kind))
         let isMLD = ControlPlane.carriesIPv6(frame.withUnsafeBytes { UnsafeRawBufferPointer($0) })
         switch (isMLD, kind == .perHost) {
