@@ -42,7 +42,9 @@ extension Daemon: ControlHandler {
         let radioNames = Dictionary(uniqueKeysWithValues: radioIndexes.compactMap { index in
             Syscall.interfaceName(index: index).map { (index, $0) }
         })
-        return GroupsReport(table: table.load(), memberships: core.memberships, radios: core.radios,
-                            airtime: core.airtime.states, radioNames: radioNames, now: now)
+        var report = GroupsReport(table: table.load(), memberships: core.memberships, radios: core.radios,
+                                  airtime: core.airtime.states, radioNames: radioNames, now: now)
+        report.ended = core.recentlyEnded(now: now)
+        return report
     }
 }

@@ -88,6 +88,27 @@ struct StationTests {
         #expect(core.memberships.map(\.host) == v4(C.hostA))
     }
 
+    @Test func mutctlGroupsSaysWhyAMembershipEnded() throws {
+        var core = C.core(querier: true, queryInterval: 10)  // silent hosts expire under a querier
+        core.start(savedState: nil, now: 0)
+        C.turn(&core, at: 0, heard: [(C.v2Report(C.group, from: C.hostA, mac: C.macA), .incoming),
+                                     (C.v2Report(C.group, from: C.hostB, mac: C.macB), .incoming)])
+        core.station(StationEvent(kind: .left, interfaceIndex: 9, mac: C.macA), on: C.lan, now: 5)
+        // hostB goes silent: it expires after the membership interval (2 x 10 + 1 s).
+        for second in 6...30 { C.turn(&core, at: Double(second)) }
+        let ended = core.recentlyEnded(now: 35)
+        #expect(ended.map(\.host) == v4(C.hostB, C.hostA))
+        #expect(ended.map(\.why) == [.expired, .stationLeft])
+        #expect(ended.map(\.secondsAgo) == [14, 30])
+        var report = GroupsReport(groups: [])
+        report.ended = ended
+        #expect(report.table.contains("station left"))
+        #expect(report.table.contains("expired"))
+        #expect(try GroupsReport(json: JSONParser.parse(report.json.serialized)) == report)
+        // Forgotten after ten minutes.
+        #expect(core.recentlyEnded(now: 5 + ControlPlane.endedMemory + 1).map(\.why) == [.expired])
+    }
+
     @Test func anAssociatedStationIsAskedAgainAfterItsHandshake() {
         var core = C.core()
         core.start(savedState: nil, now: 0)

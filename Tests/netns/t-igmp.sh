@@ -73,4 +73,7 @@ check "client 2 (v3): no gap before its leave" eq "$(sink 2 capture.unique)" "$(
 check "mutctl groups: client 3 via igmp, IGMPv3" \
 	eq "$("$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups --json | python3 -c 'import json,sys; g=json.load(sys.stdin)["groups"][0]; print([(c["ip"], c["via"], c.get("igmp_version")) for c in g["clients"]])')" \
 	"[('$(client_ip 3)', 'igmp', 3)]"
+check "mutctl groups says why clients 1 and 2 ended: they left" \
+	eq "$("$MUT_BIN_DIR/mutctl" --socket "$MUTD_SOCKET" groups --json | python3 -c 'import json,sys; print(sorted((e["client"], e["why"]) for e in json.load(sys.stdin).get("ended", [])))')" \
+	"[('$(client_ip 1)', 'left'), ('$(client_ip 2)', 'left')]"
 finish

@@ -133,6 +133,12 @@ def leave_checks(d, i, arrivals):
     log = os.path.join(d, "mutd.log")
     said = os.path.exists(log) and "left the access point" in open(log).read()
     checks.append((said, "mutd logged the station's departure"))
+    try:
+        ended = json.load(open(os.path.join(d, "groups.json"))).get("ended", [])
+    except (OSError, ValueError, AttributeError):
+        ended = []
+    why = [e.get("why") for e in ended if e.get("client") == "192.168.50.1%d" % i]
+    checks.append(("station_left" in why, "mutctl groups says why sta%d's membership ended: %s" % (i, why or "nothing")))
     return checks
 
 

@@ -18,7 +18,8 @@ public enum ControlResponse: Equatable, Sendable {
             guard case .object(let members) = report.json else { return .object([("ok", .bool(true))]) }
             return .object([("ok", .bool(true))] + members)
         case .groups(let report):
-            return .object([("ok", .bool(true)), ("groups", .array(report.groups.map(\.json)))])
+            guard case .object(let members) = report.json else { return .object([("ok", .bool(true))]) }
+            return .object([("ok", .bool(true))] + members)
         case .metrics(let status, let groups, let perClient):
             return .object([
                 ("ok", .bool(true)),

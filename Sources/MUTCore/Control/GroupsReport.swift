@@ -80,6 +80,8 @@ public struct GroupReport: Equatable, Sendable {
 /// What `mutctl groups` shows: `{"groups":[...]}`, one entry per (interface, group).
 public struct GroupsReport: Equatable, Sendable {
     public var groups: [GroupReport]
+    /// Memberships that ended lately, and why, newest first (`"ended"`, present when any).
+    public var ended: [EndedMembership] = []
 
     public init(groups: [GroupReport]) {
         self.groups = groups.sorted {
@@ -152,7 +154,7 @@ public struct GroupsReport: Equatable, Sendable {
     // MARK: JSON
 
     public var json: JSONValue {
-        .object([("groups", .array(groups.map(\.json)))])
+        .object([("groups", .array(groups.map(\.json)))] + (ended.isEmpty ? [] : [("ended", .array(ended.map(\.json)))]))
     }
 
     public init(json: JSONValue) throws(ReportDecodingError) {
@@ -162,6 +164,11 @@ public struct GroupsReport: Equatable, Sendable {
             groups.append(try GroupReport(json: item, context: "groups[\(i)]"))
         }
         self.init(groups: groups)
+        if r.has("ended") {
+            for (i, item) in try r.array("ended").enumerated() {
+                ended.append(try EndedMembership(json: item, context: "ended[\(i)]"))
+            }
+        }
     }
 
     // MARK: Text
@@ -169,7 +176,10 @@ public struct GroupsReport: Equatable, Sendable {
     /// The human form of `mutctl groups`: one line per (interface, group) in the manner of
     /// /proc/net/ip_mr_cache, each followed by its clients, indented.
     public var table: String {
-        if groups.isEmpty { return "no groups\n" }
+        (groups.isEmpty ? "no groups\n" : groupsTable) + (ended.isEmpty ? "" : EndedMembership.table(ended))
+    }
+
+    private var groupsTable: String {
         let groupRows = [["INTERFACE", "GROUP", "SOURCE", "MODE", "PACKETS", "BYTES", "COPIES", "PASSED", "CLIENTS"]]
             + groups.map { g in
                 [g.bridgePort.map { "\(g.interface)/\($0)" } ?? g.interface, g.group.description, g.sources.isEmpty ? "-" : g.sources.map(\.description).joined(separator: ","),

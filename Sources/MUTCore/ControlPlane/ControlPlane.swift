@@ -65,6 +65,8 @@ public struct ControlPlane {
     public internal(set) var stationsLeft: UInt64 = 0
     /// Stations that left, so that one coming back is recognised (bounded: cleared on return).
     var departedStations: Set<MACAddress> = []
+    /// Memberships that ended lately, and why (see `recentlyEnded`).
+    var ended: [(key: MembershipKey, why: EndedMembership.Why, at: Double)] = []
     /// Stations that associated, to be asked again for their groups (see `station`).
     var stationQueries: [(mac: MACAddress, interface: String, at: Double)] = []
     /// The latest radio sample of each Wi-Fi station, by MAC (see `stationRadios`).
@@ -272,6 +274,7 @@ public struct ControlPlane {
     /// Rebuilds the membership list when an event may have changed it, and publishes a table
     /// only when what the data plane sees changed (or the mode did).
     mutating func settle(now: Double) {
+        stampEnded(now: now)
         guard membershipsChanged || tableIsStale || airtimeDue else { return }
         membershipsChanged = false
         memberships = composeMemberships()
@@ -349,11 +352,14 @@ public struct ControlPlane {
                 neighbours.hostSpoke(NeighbourKey(interface: key.interface, address: key.host), mac: nil)
             case .left(let key):
                 effects.append(.log(.info, "\(key.protocolName): \(key.host) left \(key.group) on \(key.interface)"))
+                remember(key, ended: .left)
                 queueLeaveQueries(for: key)
             case .expired(let key):
                 effects.append(.log(.info, "\(key.protocolName): \(key.host) expired from \(key.group) on \(key.interface) (no report for one membership interval)"))
+                remember(key, ended: .expired)
             case .departed(let key):
                 effects.append(.log(.info, "\(key.protocolName): \(key.host) left \(key.group) on \(key.interface) with its Wi-Fi station (disassociated)"))
+                remember(key, ended: .stationLeft)
             case .filterChanged(let key, let filter):
                 effects.append(.log(.info, "\(key.protocolName): \(key.host) now wants \(filter) of \(key.group) on \(key.interface)"))
             case .refused:
